@@ -1,0 +1,3 @@
+from ccrgen.cli import main
+
+main()

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+STARTER = """\
+# yaml-language-server: $schema={schema_url}
+#
+# ccrgen spec: `ccrgen build --install` turns it into ~/.claude-code-router/config.json.
+# Everything the preset '{preset}' sets is inherited; set a key here to change it,
+# `key: null` to remove it, `key+: [...]` to append to a list. `ccrgen preset show {preset}`
+# prints the preset; `ccrgen schema` prints every key this file may hold.
+extends: {preset}
+
+# Keys stay environment references ($NAME): CCR reads them when it starts.
+# server:
+#   port: 3456
+#   api_key: $MY_ROUTER_KEY
+
+# providers:
+#   {provider}:
+#     models:
+#       my-extra-model: {{context_window: 128000}}
+
+# routes:
+#   default: {default_route}
+#   long_context_threshold: 60000
+
+# lint:
+#   ignore: []        # rule codes to silence, see `ccrgen rules`
+"""
+
+
+@click.command("init")
+@click.option("--preset", default="hicap", show_default=True, help="Preset the spec extends.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=Path("ccrgen.yaml"),
+              show_default=True, help="Where to write the spec.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def command(preset, output, force):
+    """Write a starter ccrgen.yaml that extends a preset, with comments."""
+    from ccrgen.errors import InputError
+    from ccrgen.install import PUBLIC, write_files
+    from ccrgen.presets import find_preset
+    from ccrgen.resources import data_dir
+    from ccrgen.spec.resolve import resolve_file
+
+    if output.exists() and not force:
+        raise InputError(f"{output} exists already", hint="use --force to replace it (a backup is kept)")
+    spec = resolve_file(find_preset(preset).path).spec
+    provider = next(iter(spec.providers), "my-provider")
+    text = STARTER.format(
+        schema_url=(data_dir("schemas") / "ccrgen.schema.json").as_uri(),
+        preset=preset, provider=provider, default_route=spec.routes.default or "provider,model",
+    )
+    output = output.absolute()
+    write_files(output.parent, {output.name: (text, PUBLIC)})
+    click.echo(f"wrote {output} (extends {preset})")
+    click.echo(f"next: `ccrgen build {output.name} --install`, or `ccrgen diff {output.name}` first")

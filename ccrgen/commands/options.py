@@ -1,0 +1,28 @@
+"""Options and helpers shared by several commands, so every command spells them the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def spec_argument(func):
+    return click.argument("spec", required=False, type=click.Path(path_type=Path, dir_okay=False))(func)
+
+
+def preset_option(func):
+    return click.option("--preset", metavar="NAME", help="Use a preset instead of a spec file.")(func)
+
+
+def ccr_dir_option(func):
+    return click.option(
+        "--ccr-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+        help="CCR's folder (default: $HOME/.claude-code-router).",
+    )(func)
+
+
+def resolve_ccr_dir(ccr_dir: Path | None) -> Path:
+    from ccrgen.loader import default_ccr_dir
+
+    return Path(ccr_dir).expanduser().absolute() if ccr_dir else default_ccr_dir()

@@ -1,0 +1,155 @@
+"""One way in for every command: a spec (file or preset) or a CCR config.json becomes a
+`LoadedConfig`. Everything downstream (build, lint, diff, serve, smoke, doctor) works on
+that object and never needs to know which kind of file the user gave.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ccrgen.ccr import facts
+from ccrgen.document import Document, format_path
+from ccrgen.errors import InputError, Location
+from ccrgen.spec.model import ModelInfo, Spec
+
+DEFAULT_SPEC = "ccrgen.yaml"
+CONFIG_SUFFIXES = (".json", ".json5")
+
+
+def default_ccr_dir() -> Path:
+    """$HOME/.claude-code-router, as CCR 2.0.0 finds it (os.homedir())."""
+    return Path(os.path.expanduser("~")) / facts.CONFIG_DIR_NAME
+
+
+@dataclass
+class LoadedConfig:
+    config: dict                      # config.json content, CCR 2.0.0's shape, uninterpolated
+    kind: str                         # "spec" or "config"
+    file: str                         # the file the user named (a preset's file for presets)
+    document: Document                # the parsed input, with marks
+    files: dict[str, str] = field(default_factory=dict)  # transformer JS built from a spec
+    origins: dict[tuple, tuple] = field(default_factory=dict)  # config path -> spec path
+    models: dict[tuple[str, str], ModelInfo] = field(default_factory=dict)
+    ignore: frozenset[str] = frozenset()
+    spec: Spec | None = None
+    transformer_dir: Path | None = None
+
+    def spec_path(self, config_path: tuple) -> tuple | None:
+        """The spec path a config path came from (None for config.json input)."""
+        if self.kind != "spec":
+            return None
+        for cut in range(len(config_path), 0, -1):
+            origin = self.origins.get(tuple(config_path[:cut]))
+            if origin is not None:
+                rest = tuple(config_path[cut:])
+                return origin + rest if _walkable(self.document.data, origin + rest) else origin
+        return None
+
+    def locate(self, config_path: tuple) -> Location:
+        """Where the user can fix the value at `config_path` (YAML line, or JSON5 line)."""
+        if self.kind == "spec":
+            spec_path = self.spec_path(tuple(config_path))
+            return self.document.locate(spec_path or ())
+        return self.document.locate(tuple(config_path))
+
+    def describe_path(self, config_path: tuple) -> str:
+        """`Router.default` for config.json input; `routes.default (Router.default)` for a spec."""
+        text = format_path(config_path)
+        spec_path = self.spec_path(tuple(config_path))
+        if spec_path:
+            text = f"{format_path(spec_path)} ({text})"
+        return text
+
+    def model_info(self, provider: str, model: str) -> ModelInfo | None:
+        return self.models.get((provider, model)) or known_models().get(model)
+
+
+def _walkable(data, path: tuple) -> bool:
+    node = data
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    return True
+
+
+def is_config_file(path: Path) -> bool:
+    return Path(path).suffix.lower() in CONFIG_SUFFIXES
+
+
+def load(path: str | Path | None = None, *, preset: str | None = None,
+         ccr_dir: Path | None = None) -> LoadedConfig:
+    """A spec file, a preset, or a CCR config.json; with neither, ./ccrgen.yaml."""
+    if preset is not None:
+        if path is not None:
+            raise InputError("give a spec file or --preset, not both")
+        from ccrgen.spec.resolve import resolve_preset
+
+        return _from_spec(resolve_preset(preset), ccr_dir)
+    if path is None:
+        path = Path(DEFAULT_SPEC)
+        if not path.exists():
+            raise InputError(
+                f"no {DEFAULT_SPEC} in {Path.cwd()}",
+                hint="create one with `ccrgen init --preset hicap`, name a spec file, or use --preset NAME",
+            )
+    path = Path(path)
+    if is_config_file(path):
+        return load_config(path)
+    from ccrgen.spec.resolve import resolve_file
+
+    return _from_spec(resolve_file(path), ccr_dir)
+
+
+def load_config(path: Path) -> LoadedConfig:
+    from ccrgen.ccr.config import load_config_file
+
+    doc = load_config_file(path)
+    return LoadedConfig(config=doc.data, kind="config", file=str(path), document=doc)
+
+
+def _from_spec(resolved, ccr_dir: Path | None) -> LoadedConfig:
+    from ccrgen.render import render
+
+    transformer_dir = Path(ccr_dir) if ccr_dir else default_ccr_dir()
+    rendered = render(resolved.spec, transformer_dir)
+    models = {
+        (p_name, m_name): info
+        for p_name, provider in resolved.spec.providers.items()
+        for m_name, info in provider.models.items()
+    }
+    return LoadedConfig(
+        config=rendered.config, kind="spec", file=resolved.file, document=resolved.document,
+        files=rendered.files, origins=rendered.origins, models=models,
+        ignore=frozenset(resolved.spec.lint.ignore), spec=resolved.spec,
+        transformer_dir=transformer_dir,
+    )
+
+
+_KNOWN: dict[str, ModelInfo] | None = None
+
+
+def known_models() -> dict[str, ModelInfo]:
+    """Model metadata from the bundled presets, by model name, for config.json input."""
+    global _KNOWN
+    if _KNOWN is None:
+        from ccrgen.presets import all_presets
+        from ccrgen.spec.resolve import resolve_file
+
+        _KNOWN = {}
+        for ref in all_presets():
+            if ref.origin != "bundled":
+                continue
+            try:
+                spec = resolve_file(ref.path).spec
+            except Exception:  # a broken preset must not break lint of an unrelated config
+                continue
+            for provider in spec.providers.values():
+                for name, info in provider.models.items():
+                    _KNOWN.setdefault(name, info)
+    return _KNOWN

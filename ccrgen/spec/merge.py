@@ -1,0 +1,115 @@
+"""How a spec is laid over what it extends.
+
+Rules (also in the README):
+- maps merge key by key, recursively;
+- any other value (a list, a string, a number) replaces the one below it;
+- `key+: [...]` appends to the list below instead of replacing it;
+- `key: null` removes the key from what is below.
+
+Locations travel with the values: every value of the result keeps the marks of the file
+it came from, so an error in a value that a preset set points at the preset.
+"""
+
+from __future__ import annotations
+
+from ccrgen.document import Document, format_path
+from ccrgen.errors import SpecError
+
+APPEND_SUFFIX = "+"
+
+
+def _plain_key(key):
+    if isinstance(key, str) and key.endswith(APPEND_SUFFIX):
+        return key[: -len(APPEND_SUFFIX)]
+    return key
+
+
+def merge_documents(base: Document, over: Document) -> Document:
+    """`over` laid on `base`. The result's `file` is `over.file`."""
+    grafts: list[tuple[Document, tuple, tuple]] = []  # (source doc, source path, result path)
+    data = _merge(base, over, base.data, over.data, (), (), grafts)
+    out = Document(data=data, file=over.file)
+    _translate_marks(out, grafts, order=(base, over))
+    return out
+
+
+def normalise(doc: Document) -> Document:
+    """A single document read on its own: `key+` means `key`, nulls are dropped."""
+    if not isinstance(doc.data, dict):
+        return doc
+    return merge_documents(Document(data={}, file=doc.file), doc)
+
+
+def _merge(base, over, b, o, b_path, o_path, grafts):
+    if not (isinstance(b, dict) and isinstance(o, dict)):
+        grafts.append((over, o_path, o_path and _result_path(o_path)))
+        return _clean(o)
+    grafts.append((over if o_path in over.value_marks else base, o_path if o_path in over.value_marks else b_path, _result_path(o_path)))
+    result = {}
+    for key, value in b.items():
+        result[key] = value
+        grafts.append((base, b_path + (key,), _result_path(o_path) + (key,)))
+    for raw_key, value in o.items():
+        key = _plain_key(raw_key)
+        o_child = o_path + (raw_key,)
+        r_child = _result_path(o_child)
+        if value is None:
+            result.pop(key, None)
+            continue
+        if key != raw_key:  # key+: append to the list below
+            below = result.get(key, [])
+            if not isinstance(value, list) or not isinstance(below, list):
+                raise SpecError(
+                    f"'{raw_key}' appends to a list, but "
+                    f"{'this value' if not isinstance(value, list) else 'the value below'} is not a list",
+                    location=over.locate(o_child),
+                    path=format_path(r_child),
+                    hint=f"write '{key}:' to replace the value instead",
+                )
+            offset = len(below)
+            result[key] = below + [_clean(v) for v in value]
+            for i in range(len(value)):
+                grafts.append((over, o_child + (i,), r_child + (offset + i,)))
+            continue
+        if isinstance(result.get(key), dict) and isinstance(value, dict) and key in b:
+            result[key] = _merge(base, over, b[key], value, b_path + (key,), o_child, grafts)
+        else:
+            result[key] = _clean(value)
+            grafts.append((over, o_child, r_child))
+    return result
+
+
+def _result_path(path: tuple) -> tuple:
+    return tuple(_plain_key(k) for k in path)
+
+
+def _clean(value):
+    """A value taken whole from one document: drop nulls and read `key+` as `key`."""
+    if isinstance(value, dict):
+        return {_plain_key(k): _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _translate_marks(out: Document, grafts, order) -> None:
+    """Copy each source document's marks to the result, through the graft that covers them.
+
+    A later graft wins over an earlier one for the same result path, so values that the
+    overlay replaced point at the overlay.
+    """
+    by_doc: dict[int, tuple[Document, dict[tuple, tuple]]] = {}
+    for doc, src, dst in grafts:
+        by_doc.setdefault(id(doc), (doc, {}))[1][src] = dst
+    for doc in order:  # base first, so that the overlay's marks win
+        if id(doc) not in by_doc:
+            continue
+        prefixes = by_doc[id(doc)][1]
+        for marks_name in ("value_marks", "key_marks"):
+            target = getattr(out, marks_name)
+            for path, loc in getattr(doc, marks_name).items():
+                for cut in range(len(path), -1, -1):
+                    dst = prefixes.get(path[:cut])
+                    if dst is not None:
+                        target[dst + _result_path(path[cut:])] = loc
+                        break

@@ -75,7 +75,8 @@ def write_files(folder: Path, files: dict[str, tuple[str, int]], *, dry_run: boo
                     now = now.replace(microsecond=(now.microsecond + 1000) % 1_000_000)
                     backup = backup_name(target, now)
                 _copy(target, backup)
-            os.replace(temps.pop(target), target)
+            os.replace(temps[target], target)
+            del temps[target]
             replaced.append((target, backup))
             results.append(WriteResult(target, status, backup))
         _fsync_dir(folder)

@@ -58,7 +58,7 @@ class LoadedConfig:
         """`Router.default` for config.json input; `routes.default (Router.default)` for a spec."""
         text = format_path(config_path)
         spec_path = self.spec_path(tuple(config_path))
-        if spec_path:
+        if spec_path and format_path(spec_path) != text:
             text = f"{format_path(spec_path)} ({text})"
         return text
 
@@ -85,6 +85,13 @@ def is_config_file(path: Path) -> bool:
 def load(path: str | Path | None = None, *, preset: str | None = None,
          ccr_dir: Path | None = None) -> LoadedConfig:
     """A spec file, a preset, or a CCR config.json; with neither, ./ccrgen.yaml."""
+    from ccrgen.spec.load import paused_gc
+
+    with paused_gc():  # reading builds a large tree of objects (marks): see paused_gc
+        return _load(path, preset, ccr_dir)
+
+
+def _load(path, preset, ccr_dir) -> LoadedConfig:
     if preset is not None:
         if path is not None:
             raise InputError("give a spec file or --preset, not both")

@@ -79,7 +79,7 @@ def render(spec: Spec, transformer_dir: Path) -> Rendered:
         use = list(provider.transformer.use) if provider.transformer else []
         if isinstance(provider.auth, HeaderAuth):
             t_name = provider.auth.transformer or name
-            file_name = transformer_file_name(name)
+            file_name = _unique(transformer_file_name(name), out.files)
             out.files[file_name] = _render_header_auth(name, t_name, provider.auth)
             origins[("transformers", len(transformers))] = sp + ("auth",)
             origins[("transformers", len(transformers), "path")] = sp + ("auth",)
@@ -131,6 +131,16 @@ def render(spec: Spec, transformer_dir: Path) -> Rendered:
         cfg[key] = value
         origins[(key,)] = ("extra", key)
     return out
+
+
+def _unique(file_name: str, taken) -> str:
+    """`file_name`, or `<stem>-2.js`, `-3`... when another provider's file has that name
+    (provider names that differ only in case or punctuation slug to the same file)."""
+    stem, n, candidate = file_name[: -len(".js")], 1, file_name
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}-{n}.js"
+    return candidate
 
 
 def _use_entry(entry):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 LOG_LEVELS = ("fatal", "error", "warn", "info", "debug", "trace")
 
@@ -207,12 +207,11 @@ class Spec(_Strict):
                 raise ValueError(f"provider name '{name}' must be non-empty and contain no comma")
         return value
 
-    @model_validator(mode="after")
-    def _extra_keys_do_not_shadow(self) -> "Spec":
+    @field_validator("extra")
+    @classmethod
+    def _extra_keys_do_not_shadow(cls, value: dict[str, Any]) -> dict[str, Any]:
         modelled = set(SERVER_KEYS.values()) | {"Providers", "providers", "Router", "transformers", "fallback"}
-        clash = sorted(k for k in self.extra if k in modelled)
+        clash = sorted(k for k in value if k in modelled)
         if clash:
-            raise ValueError(
-                f"extra: {', '.join(clash)} has a place of its own in the spec; set it there"
-            )
-        return self
+            raise ValueError(f"{', '.join(clash)} has a place of its own in the spec; set it there")
+        return value

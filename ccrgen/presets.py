@@ -56,3 +56,80 @@ def find_preset(name: str) -> PresetRef:
     close = difflib.get_close_matches(name, list(refs), n=1)
     hint = f"did you mean '{close[0]}'?" if close else "`ccrgen preset list` shows them"
     raise InputError(f"no preset named '{name}'", hint=hint)
+
+
+# --- summaries (what `preset list` shows) ----------------------------------------------
+#
+# Summarising a preset means validating it, which imports pydantic (~100 ms). For the
+# bundled presets the summaries are precomputed in presets/index.json, together with a
+# digest of the preset files they were computed from; when the files no longer match
+# (an edited checkout), the summaries are computed again. A user's own presets are
+# always summarised live.
+
+INDEX_NAME = "index.json"
+
+
+def summarise(ref: PresetRef) -> dict:
+    """name, origin, path, description, providers, models (count), default_route."""
+    from ccrgen.errors import CcrgenError
+    from ccrgen.spec.resolve import resolve_file
+
+    row = {"name": ref.name, "origin": ref.origin, "path": str(ref.path)}
+    try:
+        spec = resolve_file(ref.path).spec
+    except CcrgenError as exc:  # a broken user preset is listed, with why
+        return {**row, "description": f"(invalid: {exc.message})", "providers": [], "models": 0,
+                "default_route": ""}
+    return {**row, "description": spec.description or "", "providers": list(spec.providers),
+            "models": sum(len(p.models) for p in spec.providers.values()),
+            "default_route": spec.routes.default or ""}
+
+
+def bundled_digest() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, path in _scan(data_dir("presets")).items():
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build_index() -> str:
+    """The text of presets/index.json for the bundled presets as they are now."""
+    import json
+
+    bundled = [PresetRef(n, p, "bundled") for n, p in _scan(data_dir("presets")).items()]
+    summaries = {}
+    for ref in bundled:
+        row = summarise(ref)
+        summaries[ref.name] = {k: row[k] for k in ("description", "providers", "models", "default_route")}
+    return json.dumps({"digest": bundled_digest(), "presets": summaries}, indent=2, sort_keys=True) + "\n"
+
+
+def _bundled_index() -> dict:
+    import json
+
+    try:
+        index = json.loads((data_dir("presets") / INDEX_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return index.get("presets", {}) if index.get("digest") == bundled_digest() else {}
+
+
+def preset_summaries() -> list[dict]:
+    """One summary per preset, in `all_presets()` order."""
+    index = _bundled_index()
+    rows = []
+    for ref in all_presets():
+        if ref.origin == "bundled" and ref.name in index:
+            row = {"name": ref.name, "origin": ref.origin, "path": str(ref.path), **index[ref.name]}
+        else:
+            row = summarise(ref)
+        if ref.shadows_bundled:
+            row["origin"] = "user (replaces bundled)"
+        rows.append(row)
+    return rows
+
+
+if __name__ == "__main__":  # python -m ccrgen.presets > presets/index.json
+    print(build_index(), end="")

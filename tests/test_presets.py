@@ -34,6 +34,24 @@ def test_the_bundled_presets_are_the_ones_in_presets_folder():
     assert "hicap" in BUNDLED and len(BUNDLED) >= 4
 
 
+def test_committed_preset_index_is_fresh():
+    """presets/index.json (what `preset list` reads to stay fast) matches the presets;
+    regenerate it with `python -m ccrgen.presets > presets/index.json`."""
+    from ccrgen.presets import build_index
+
+    assert (REPO / "presets" / "index.json").read_text(encoding="utf-8") == build_index()
+
+
+def test_preset_list_without_the_index_gives_the_same_rows(monkeypatch, tmp_path):
+    """The index is only a cache: a stale one is ignored, and the rows are the same."""
+    import ccrgen.presets as presets
+
+    monkeypatch.setenv("CCRGEN_PRESETS_DIR", str(tmp_path / "none"))
+    fast = presets.preset_summaries()
+    monkeypatch.setattr(presets, "bundled_digest", lambda: "stale")
+    assert presets.preset_summaries() == fast
+
+
 # --- preset list / show -----------------------------------------------------------------
 
 def test_preset_list_table(cli, tmp_path):
@@ -198,7 +216,7 @@ def test_every_bundled_preset_loads_in_the_real_ccr(preset, cli, ccr_cmd, tmp_ho
     env = {name: f"test-value-for-{name.lower()}" for name in env_references(text)}
 
     with CcrServer(tmp_home, ccr_cmd, env=env, port=port) as server:
-        answer = get_json(server.url + "/")
+        answer = get_json(server.url + "/", timeout=10)
         logs = server.logs()
     assert answer and answer["message"] == "LLMs API"
     assert "load transformer" not in logs, logs[-3000:]

@@ -14,26 +14,9 @@ def list_presets(as_json):
     """Every preset: name, description, providers, models, default route."""
     import json
 
-    from ccrgen.errors import CcrgenError
-    from ccrgen.presets import all_presets, user_presets_dir
-    from ccrgen.spec.resolve import resolve_file
+    from ccrgen.presets import preset_summaries, user_presets_dir
 
-    rows = []
-    for ref in all_presets():
-        row = {"name": ref.name, "origin": ref.origin, "path": str(ref.path)}
-        try:
-            spec = resolve_file(ref.path).spec
-            row.update(
-                description=spec.description or "",
-                providers=list(spec.providers),
-                models=sum(len(p.models) for p in spec.providers.values()),
-                default_route=spec.routes.default or "",
-            )
-        except CcrgenError as exc:  # a broken user preset is listed, with why
-            row.update(description=f"(invalid: {exc.message})", providers=[], models=0, default_route="")
-        if ref.shadows_bundled:
-            row["origin"] = "user (replaces bundled)"
-        rows.append(row)
+    rows = preset_summaries()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -100,6 +100,12 @@ class BuildRefused(CcrgenError):
 
     exit_code = EXIT_INVALID
 
+    def render(self) -> str:
+        text = super().render()
+        if len(self.problems) == 1:
+            text += "\n  nothing was written"
+        return text
+
 
 class WriteError(CcrgenError):
     """Output could not be written; the previous files are left as they were."""

@@ -49,8 +49,11 @@ def all_presets() -> list[PresetRef]:
     return refs
 
 
-def find_preset(name: str) -> PresetRef:
-    refs = {r.name: r for r in all_presets()}
+def find_preset(name: str, *, bundled_only: bool = False) -> PresetRef:
+    if bundled_only:
+        refs = {n: PresetRef(n, p, "bundled") for n, p in _scan(data_dir("presets")).items()}
+    else:
+        refs = {r.name: r for r in all_presets()}
     if name in refs:
         return refs[name]
     close = difflib.get_close_matches(name, list(refs), n=1)

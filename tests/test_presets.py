@@ -225,3 +225,16 @@ def test_every_bundled_preset_loads_in_the_real_ccr(preset, cli, ccr_cmd, tmp_ho
     for path in (t["path"] for t in config.get("transformers", [])):
         name = re.search(r'name = ("[^"]*")', Path(path).read_text()).group(1)
         assert f"register transformer: {json.loads(name)} " in logs
+
+
+def test_user_preset_can_extend_the_bundled_preset_it_replaces(cli, tmp_path):
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    (folder / "hicap.yaml").write_text("extends: hicap\ndescription: team hicap\nroutes:\n"
+                                       "  default: hicap,gpt-5.2\n", encoding="utf-8")
+    result = cli("build", "--preset", "hicap", "--out", tmp_path / "out",
+                 env={"CCRGEN_PRESETS_DIR": str(folder)})
+    assert result.returncode == 0, result.stderr
+    config = json.loads((tmp_path / "out" / "config.json").read_text(encoding="utf-8"))
+    assert config["Router"]["default"] == "hicap,gpt-5.2"       # the user's layer
+    assert config["Providers"][0]["name"] == "hicap"             # the bundled base

@@ -21,6 +21,8 @@ CASES = [
      "did you mean 'context_window'?"),
     ("unknown-auth-key", HICAP + "providers:\n  hicap:\n    auth: {headr: x}\n",
      1, "4:12: providers.hicap.auth.headr: unknown key 'headr'", "did you mean 'header'?"),
+    ("auth-not-bearer-or-header", HICAP + "providers:\n  hicap:\n    auth: basic\n",
+     1, "4:11: providers.hicap.auth: auth must be 'bearer' or a map such as {header: api-key} (got 'basic')", None),
     ("unknown-key-without-close-match", HICAP + "server:\n  zzzzzz: 1\n",
      1, "3:3: server.zzzzzz: unknown key 'zzzzzz'", "known keys here:"),
     ("wrong-type", HICAP + "server:\n  port: abc\n",
@@ -136,3 +138,20 @@ def test_an_output_folder_that_cannot_be_created_is_exit_3(tmp_path, cli):
     assert result.returncode == 3
     assert "cannot create" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_refused_build_says_nothing_was_written(tmp_path, cli):
+    spec = tmp_path / "ccrgen.yaml"
+    spec.write_text(HICAP + "routes:\n  think: hicap,claude-opus-45\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("build", spec, "--out", out)
+    assert result.returncode == 1
+    assert result.stderr.count("error:") == 1 and "nothing was written" in result.stderr
+    assert not out.exists()
+
+
+def test_one_auth_mistake_is_one_error(tmp_path, cli):
+    spec = tmp_path / "ccrgen.yaml"
+    spec.write_text(HICAP + "providers:\n  hicap:\n    auth: basic\n", encoding="utf-8")
+    result = cli("build", spec, "--out", tmp_path / "out")
+    assert result.stderr.count("providers.hicap.auth") == 1, result.stderr

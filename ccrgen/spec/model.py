@@ -80,6 +80,15 @@ class Provider(_Strict):
     tokenizer: dict[str, Any] | None = Field(None, description="CCR's provider tokenizer block")
     extra: dict[str, Any] = Field(default_factory=dict, description="Provider keys passed through")
 
+    @field_validator("auth", mode="before")
+    @classmethod
+    def _auth_kind(cls, value: Any) -> Any:
+        if isinstance(value, str) and value != "bearer":
+            raise ValueError(f"auth must be 'bearer' or a map such as {{header: api-key}} (got '{value}')")
+        if value is not None and not isinstance(value, (str, dict, HeaderAuth)):
+            raise ValueError("auth must be 'bearer' or a map such as {header: api-key}")
+        return value
+
     @field_validator("models", mode="before")
     @classmethod
     def _list_of_names(cls, value: Any) -> Any:

@@ -56,7 +56,7 @@ def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> Document:
             raise SpecError("each extends entry must be a preset name or a path", location=where,
                             path="extends")
         try:
-            target = _extends_target(ref, path.parent)
+            target = _extends_target(ref, path)
         except InputError as exc:
             raise InputError(exc.message, location=where, path="extends",
                              hint=exc.problems[0].hint) from None
@@ -65,7 +65,8 @@ def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> Document:
     return normalise(doc) if base is None else merge_documents(base, doc)
 
 
-def _extends_target(ref: str, folder: Path) -> Path:
+def _extends_target(ref: str, naming_file: Path) -> Path:
+    folder = naming_file.parent
     looks_like_path = "/" in ref or ref.endswith((".yaml", ".yml")) or ref.startswith(("~", "."))
     if looks_like_path:
         target = Path(ref).expanduser()
@@ -74,7 +75,11 @@ def _extends_target(ref: str, folder: Path) -> Path:
         if not target.is_file():
             raise InputError(f"extends: no such file: {target}")
         return target
-    return find_preset(ref).path
+    found = find_preset(ref).path
+    if found.resolve() == naming_file.resolve():
+        # a user preset that extends the bundled preset it replaces (hicap.yaml: extends: hicap)
+        found = find_preset(ref, bundled_only=True).path
+    return found
 
 
 def validate(doc: Document) -> Spec:

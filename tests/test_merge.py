@@ -225,3 +225,16 @@ def test_adding_models_to_a_preset_provider_keeps_the_presets_models(tmp_path):
         "providers:\n  hicap:\n    models:\n      my-model: {context_window: 1000}\n"))
     models = list(resolve_file(spec).spec.providers["hicap"].models)
     assert models[-1] == "my-model" and "claude-sonnet-4.5" in models and len(models) == 8
+
+
+def test_key_plus_adds_names_to_a_map_of_names_and_keeps_their_metadata():
+    doc = merged("models: {a: {context_window: 5}, b: {}}\n", "models+: [c, a]\n")
+    assert doc.data == {"models": {"a": {"context_window": 5}, "b": {}, "c": {}}}
+    assert doc.locate(("models", "c")) == Location("over.yaml", 1, 11)
+
+
+def test_appending_a_model_name_to_the_hicap_preset(tmp_path):
+    spec = write(tmp_path, "s.yaml", "extends: hicap\nproviders:\n  hicap:\n    models+: [gpt-5.2-codex]\n")
+    models = resolve_file(spec).spec.providers["hicap"].models
+    assert list(models)[-1] == "gpt-5.2-codex" and len(models) == 8
+    assert models["gpt-5.2"].context_window == 400000

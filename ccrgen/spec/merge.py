@@ -58,6 +58,12 @@ def _merge(base, over, b, o, b_path, o_path, grafts):
             continue
         if key != raw_key:  # key+: append to the list below
             below = result.get(key, [])
+            if isinstance(below, dict) and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                # names added to a map of names (models+: [m] over a models map with metadata)
+                result[key] = {**below, **{name: below.get(name, {}) for name in value}}
+                for i, name in enumerate(value):
+                    grafts.append((over, o_child + (i,), r_child + (name,)))
+                continue
             if not isinstance(value, list) or not isinstance(below, list):
                 raise SpecError(
                     f"'{raw_key}' appends to a list, but "

@@ -16,9 +16,12 @@ def check(loaded, *, ignore: Iterable[str] = ()) -> list:
     from ccrgen.lint.engine import lint
     from ccrgen.validate import schema_problems
 
-    problems = schema_problems(loaded)
     findings = lint(loaded, ignore=ignore)
     errors = [f for f in findings if f.severity == "error"]
+    linted = {(f.file, f.line, f.column) for f in errors}
+    # A value both the schema and a rule reject is reported once, by the rule (it says more).
+    problems = [p for p in schema_problems(loaded)
+                if not p.location or (p.location.file, p.location.line, p.location.column) not in linted]
     problems += [
         Problem(f"{f.message} [{f.code}]", Location(f.file, f.line, f.column), f.path, f.hint)
         for f in errors

@@ -6,6 +6,7 @@ that object and never needs to know which kind of file the user gave.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,11 +114,19 @@ def _load(path, preset, ccr_dir) -> LoadedConfig:
     return _from_spec(resolve_file(path), ccr_dir)
 
 
-def load_config(path: Path) -> LoadedConfig:
-    from ccrgen.ccr.config import load_config_file
+# `// ccrgen-ignore: CCR061, CCR072` anywhere in a config.json silences those codes for it.
+IGNORE_COMMENT = re.compile(r"//\s*ccrgen-ignore:\s*([A-Za-z0-9_, ]+)")
 
-    doc = load_config_file(path)
-    return LoadedConfig(config=doc.data, kind="config", file=str(path), document=doc)
+
+def load_config(path: Path) -> LoadedConfig:
+    from ccrgen.ccr.config import parse_config_text
+    from ccrgen.spec.load import read_text
+
+    text = read_text(Path(path))
+    doc = parse_config_text(text, str(path))
+    ignore = frozenset(code.strip().upper() for match in IGNORE_COMMENT.finditer(text)
+                       for code in match.group(1).split(",") if code.strip())
+    return LoadedConfig(config=doc.data, kind="config", file=str(path), document=doc, ignore=ignore)
 
 
 def _from_spec(resolved, ccr_dir: Path | None) -> LoadedConfig:

@@ -45,3 +45,11 @@ def mask_text(text: str, secrets: list[str]) -> str:
     for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
+
+
+PLACEHOLDER = re.compile(r"^(sk-?|sk-[x*.]+|sk-or-v1-|x{3,}|\*+|\?+|<.*>|your[-_ ].*|.*[-_]here|changeme|todo|placeholder|api[-_]?key)$", re.I)
+
+
+def looks_like_placeholder(value: str) -> bool:
+    """`sk-xxx`, `your-key`, `<API_KEY>`: text copied from an example, not a real key."""
+    return bool(PLACEHOLDER.match(value.strip()))

@@ -42,3 +42,8 @@ FALLBACK_ROUTES = ("default", "background", "think", "longContext", "webSearch")
 # Only these keys are read from the server layer's interpolated copy of the config; the
 # core re-reads everything else (transformers, Router, PROXY_URL...) straight from the file.
 INTERPOLATED_KEYS = ("Providers", "providers", "APIKEY", "HOST", "PORT")
+
+# Keys CCR reads straight from the file, where `$NAME` stays literal text.
+UNINTERPOLATED_KEYS = ("transformers", "Router", "fallback", "PROXY_URL", "API_TIMEOUT_MS",
+                       "CUSTOM_ROUTER_PATH", "REWRITE_SYSTEM_PROMPT", "LOG", "LOG_LEVEL",
+                       "NON_INTERACTIVE_MODE")

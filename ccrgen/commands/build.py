@@ -73,9 +73,10 @@ def _print_dry_run(target, files, results) -> None:
         click.echo(text, nl=False)
 
 
-def _print_warnings(warnings) -> None:
-    for f in warnings:
-        where = ":".join(str(x) for x in (f.file, f.line, f.column) if x is not None)
-        click.echo(f"{f.severity}: {where}: {f.path}: {f.message} [{f.code}]", err=True)
-        if f.hint:
-            click.echo(f"  hint: {f.hint}", err=True)
+def _print_warnings(findings) -> None:
+    """Warnings go to stderr after the build; info findings are for `ccrgen lint`."""
+    from ccrgen.lint.report import text
+
+    warnings = [f for f in findings if f.severity == "warning"]
+    if warnings:
+        click.echo(text(warnings, summary=False), err=True, nl=False)

@@ -30,17 +30,87 @@ class Rule:
     summary: str
     why: str
     fix: str
-    check: Callable[["LintContext"], Iterable[Hit]] = field(compare=False, repr=False)
+    check: Callable[["LintContext"], Iterable[Hit]] | None = field(compare=False, repr=False)
 
 
 @dataclass
 class LintContext:
+    """What every rule reads: the loaded config, the environment, and views of the config
+    that several rule families need (computed once, on first use)."""
+
     loaded: object                  # ccrgen.loader.LoadedConfig
     env: Mapping[str, str]
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def config(self) -> dict:
         return self.loaded.config
+
+    def _once(self, key, compute):
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    @property
+    def providers_key(self) -> str:
+        from ccrgen.ccr.config import providers_key
+
+        return providers_key(self.config)
+
+    @property
+    def providers(self) -> list[tuple[tuple, dict]]:
+        """(config path, provider) for every provider entry that is a mapping."""
+        def compute():
+            from ccrgen.ccr.config import providers_of
+
+            key = self.providers_key
+            return [((key, i), p) for i, p in enumerate(providers_of(self.config)) if isinstance(p, dict)]
+
+        return self._once("providers", compute)
+
+    @property
+    def providers_by_name(self) -> dict[str, dict]:
+        """Providers as CCR registers them: by exact name, the last one winning."""
+        return self._once("by_name", lambda: {
+            p["name"]: p for _, p in self.providers if isinstance(p.get("name"), str)})
+
+    @property
+    def router(self) -> dict:
+        router = self.config.get("Router")
+        return router if isinstance(router, dict) else {}
+
+    @property
+    def routes(self) -> list[tuple[tuple, str]]:
+        """(config path, value) for every Router route and fallback entry that is a string."""
+        def compute():
+            from ccrgen.ccr import facts
+
+            found = []
+            for name in facts.ROUTE_NAMES:
+                value = self.router.get(name)
+                if isinstance(value, str) and value:
+                    found.append((("Router", name), value))
+            fallback = self.config.get("fallback")
+            if isinstance(fallback, dict):
+                for route, chain in fallback.items():
+                    if isinstance(chain, list):
+                        found += [(("fallback", route, i), v) for i, v in enumerate(chain)
+                                  if isinstance(v, str) and v]
+            return found
+
+        return self._once("routes", compute)
+
+    def route_target(self, route: str) -> tuple[str, str] | None:
+        """(provider, model) of a Router route written as `provider,model`, else None."""
+        value = self.router.get(route)
+        if isinstance(value, str) and "," in value:
+            provider, model = value.split(",", 1)
+            return provider, model
+        return None
+
+    def model_info(self, route: str):
+        target = self.route_target(route)
+        return self.loaded.model_info(*target) if target else None
 
 
 def rule(*, code: str, name: str, severity: str, summary: str, why: str, fix: str):
@@ -51,3 +121,8 @@ def rule(*, code: str, name: str, severity: str, summary: str, why: str, fix: st
         return check
 
     return register
+
+
+def reported_elsewhere(*, code: str, name: str, severity: str, summary: str, why: str, fix: str) -> None:
+    """A documented code whose findings come from another stage (e.g. spec validation)."""
+    rule(code=code, name=name, severity=severity, summary=summary, why=why, fix=fix)(None)

@@ -55,7 +55,8 @@ if __name__ == "__main__":
 '''
 
 
-def time_command(cmd: list[str], runs: int, *, env: dict | None = None, cwd=None, before=None) -> dict:
+def time_command(cmd: list[str], runs: int, *, env: dict | None = None, cwd=None, before=None,
+                 ok_codes=(0,)) -> dict:
     """Median/min/max wall seconds of `cmd` as a whole process (one warm-up run first)."""
     samples = []
     for i in range(runs + 1):
@@ -64,7 +65,7 @@ def time_command(cmd: list[str], runs: int, *, env: dict | None = None, cwd=None
         start = time.perf_counter()
         done = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         elapsed = time.perf_counter() - start
-        if done.returncode != 0:
+        if done.returncode not in ok_codes:
             raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(cmd)}\n"
                              f"{done.stderr.decode(errors='replace')[-2000:]}")
         if i:  # the first run only warms caches

@@ -39,7 +39,7 @@ def main() -> None:
         config = tmp / "out" / "config.json"
         # exit 1 is expected (the generated keys are unset: CCR072 is a warning, not a failure)
         for name, target in (("lint 1000x50 spec (YAML)", spec), ("lint its config.json (JSON5)", config)):
-            timing = time_command(ccrgen + ["lint", str(target), "--format", "json"], args.runs)
+            timing = time_command(ccrgen + ["lint", str(target), "--format", "json"], args.runs, ok_codes=(0, 1))
             rows.append({"name": name, **timing, "goal": f"< {GOAL_S} s", "ok": timing["median_s"] < GOAL_S})
     print(f"{'benchmark':<34} {'median':>8} {'goal':>8}  ok")
     for row in rows:

@@ -53,3 +53,30 @@ PLACEHOLDER = re.compile(r"^(sk-?|sk-[x*.]+|sk-or-v1-|x{3,}|\*+|\?+|<.*>|your[-_
 def looks_like_placeholder(value: str) -> bool:
     """`sk-xxx`, `your-key`, `<API_KEY>`: text copied from an example, not a real key."""
     return bool(PLACEHOLDER.match(value.strip()))
+
+
+KEY_LIKE = re.compile(r"^(?:(?:sk|pk|rk|key|api)[-_][A-Za-z0-9_-]{8,}|[A-Za-z0-9+_=-]{32,})$")
+
+
+def looks_like_key(value: str) -> bool:
+    """A literal that has the shape of an API key (prefix `sk-`..., or a long token mixing
+    letters and digits), wherever it appears."""
+    value = value.strip()
+    if not KEY_LIKE.match(value):
+        return False
+    return value[:3].lower() in ("sk-", "sk_", "pk-", "pk_", "rk-", "rk_") or value.lower().startswith(("key", "api")) \
+        or (value.count("-") <= 2 and any(c.isdigit() for c in value) and any(c.isalpha() for c in value))
+
+
+def mask_everything(value: Any, key: str = "") -> Any:
+    """Like mask_config, but references are masked too, and key-shaped strings anywhere:
+    for outputs (such as diffs) that must not even say which variable holds a key."""
+    if isinstance(value, dict):
+        return {k: mask_everything(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_everything(v, key) for v in value]
+    if isinstance(value, str) and value and ((key and is_secret_key(key)) or looks_like_key(value)):
+        return MASK
+    if key and is_secret_key(key) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return MASK
+    return value

@@ -1,0 +1,1 @@
+"""`ccrgen doctor`: checks (checks.py) of what probe.py reads off the machine, reported by report.py."""

@@ -1,0 +1,410 @@
+"""Doctor checks: each a small function of the machine's state returning CheckResults with a
+status (ok / warning / error), a one-line finding and the command that fixes it."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+from ccrgen.ccr import facts
+
+OK, WARNING, ERROR = "ok", "warning", "error"
+MIN_NODE = 20
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    status: str
+    message: str
+    hint: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Situation:
+    """What the checks look at, gathered once."""
+
+    ccr_dir: Path
+    env: Mapping[str, str]
+    spec: Path | None = None            # the local spec, when there is one
+    online: bool = False
+    installed: object = None            # LoadedConfig of the installed config.json
+    problem: object = None              # the CcrgenError that stopped it loading
+    loaded_names: dict = field(default_factory=dict)   # transformer path -> name it registers
+
+    @property
+    def config_path(self) -> Path:
+        return self.ccr_dir / facts.CONFIG_FILE_NAME
+
+    @property
+    def config(self) -> dict | None:
+        return self.installed.config if self.installed is not None else None
+
+
+CHECKS: list[Callable[[Situation], list[CheckResult]]] = []
+
+
+def check(func):
+    CHECKS.append(func)
+    return func
+
+
+def run_checks(situation: Situation) -> list[CheckResult]:
+    results = []
+    for func in CHECKS:
+        results += func(situation)
+    return results
+
+
+@check
+def config_parses(s: Situation) -> list[CheckResult]:
+    from ccrgen.errors import CcrgenError
+    from ccrgen.loader import load_config
+
+    if not s.config_path.exists():
+        return [CheckResult("config", ERROR, f"no {s.config_path}",
+                            "build and install one: `ccrgen build --preset hicap --install`")]
+    try:
+        s.installed = load_config(s.config_path)
+    except CcrgenError as exc:
+        s.problem = exc
+        return [CheckResult("config", ERROR, exc.problems[0].render().splitlines()[0],
+                            "fix the file; CCR refuses to start with it")]
+    return [CheckResult("config", OK, f"{s.config_path} parses as CCR reads it (JSON5)")]
+
+
+def _references(config: dict) -> dict[str, list[str]]:
+    """Variable name -> the config keys that use it, where CCR interpolates."""
+    from ccrgen.ccr.config import ENV_REFERENCE
+    from ccrgen.document import format_path
+    from ccrgen.lint.rules.env import strings
+
+    used: dict[str, list[str]] = {}
+    for key in facts.INTERPOLATED_KEYS:
+        for path, text in strings(config.get(key), (key,)):
+            for match in ENV_REFERENCE.finditer(text):
+                used.setdefault(match.group(1) or match.group(2), []).append(format_path(path))
+    return used
+
+
+@check
+def environment(s: Situation) -> list[CheckResult]:
+    if s.config is None:
+        return []
+    from ccrgen.secrets import looks_like_placeholder
+
+    results = []
+    for name, keys in sorted(_references(s.config).items()):
+        value = s.env.get(name)
+        if not value:
+            results.append(CheckResult(
+                "environment", ERROR,
+                f"${name} is not set (used by {', '.join(keys)}): CCR would send the literal text '${name}'",
+                f"export {name}=<your key> in the shell that starts CCR, then `ccr restart`"))
+        elif looks_like_placeholder(value):
+            results.append(CheckResult("environment", WARNING, f"${name} looks like a placeholder, not a key",
+                                       f"set {name} to the real key from your provider"))
+        else:
+            results.append(CheckResult("environment", OK, f"${name} is set"))
+    for i, provider in enumerate(_providers(s.config)):
+        key = provider.get("api_key")
+        if isinstance(key, str) and "$" not in key and looks_like_placeholder(key):
+            results.append(CheckResult("environment", WARNING,
+                                       f"provider '{provider.get('name')}' has a placeholder api_key",
+                                       "write the real key as an environment reference, e.g. $PROVIDER_API_KEY"))
+    return results
+
+
+def _providers(config: dict) -> list[dict]:
+    from ccrgen.ccr.config import providers_of
+
+    return [p for p in providers_of(config) if isinstance(p, dict)]
+
+
+@check
+def transformers(s: Situation) -> list[CheckResult]:
+    if s.config is None:
+        return []
+    from ccrgen.ccr.runner import find_node
+    from ccrgen.doctor.probe import load_transformer
+
+    node = find_node()
+    results = []
+    entries = s.config.get("transformers")
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        path = entry.get("path") if isinstance(entry, dict) else None
+        label = f"transformers[{i}]"
+        if not isinstance(path, str):
+            results.append(CheckResult("transformers", ERROR, f"{label} has no path", "give its absolute path"))
+            continue
+        if path.startswith("~"):
+            results.append(CheckResult(
+                "transformers", ERROR, f"{label} path {path} starts with '~': CCR 2.0.0 never loads it",
+                f"write the absolute path {Path(path).expanduser()} (`ccrgen build --install` does)"))
+            continue
+        if not Path(path).is_absolute():
+            results.append(CheckResult("transformers", ERROR,
+                                       f"{label} path {path} is relative: CCR resolves it against its own folder",
+                                       "write the absolute path"))
+            continue
+        if not Path(path).is_file():
+            results.append(CheckResult("transformers", ERROR, f"transformer file {path} does not exist",
+                                       "install it: `ccrgen build --install`, or fix the path"))
+            continue
+        if not os.access(path, os.R_OK):
+            results.append(CheckResult("transformers", ERROR, f"transformer file {path} is not readable",
+                                       f"chmod a+r {path}"))
+            continue
+        if node is None:
+            results.append(CheckResult("transformers", WARNING, f"cannot try {path}: node is not installed",
+                                       "install Node.js 20 or later"))
+            continue
+        loaded = load_transformer(node, path, entry.get("options") if isinstance(entry.get("options"), dict) else None)
+        if not loaded.ok:
+            results.append(CheckResult("transformers", ERROR, f"{path} does not load: {loaded.error}",
+                                       "fix the file (`node --check` shows syntax errors), or rebuild it with ccrgen"))
+        elif not loaded.name:
+            results.append(CheckResult("transformers", ERROR, f"{path} loads but has no name; CCR refuses it",
+                                       "give the class a `name`"))
+        else:
+            s.loaded_names[path] = loaded.name
+            results.append(CheckResult("transformers", OK, f"{path} loads as '{loaded.name}'"))
+    results += _use_names(s)
+    return results
+
+
+def _use_names(s: Situation) -> list[CheckResult]:
+    from ccrgen.lint.rules.providers import use_names
+
+    known = set(facts.BUILTIN_TRANSFORMERS) | set(s.loaded_names.values())
+    results = []
+    for provider in _providers(s.config):
+        chain = provider.get("transformer") if isinstance(provider.get("transformer"), dict) else {}
+        names = use_names(chain.get("use"))
+        names += [n for k, v in chain.items() if k != "use" and isinstance(v, dict) for n in use_names(v.get("use"))]
+        for name in names:
+            if name not in known:
+                results.append(CheckResult(
+                    "transformers", ERROR,
+                    f"provider '{provider.get('name')}' uses '{name}', which nothing loaded provides: CCR skips it",
+                    "fix the transformer path above, or the name (built-ins are case-sensitive)"))
+    return results
+
+
+@check
+def tools(s: Situation) -> list[CheckResult]:
+    from ccrgen.ccr.runner import find_ccr, find_claude, find_node, program_version
+    from ccrgen.errors import CcrgenError
+
+    results = []
+    node = find_node()
+    version = program_version([node]) if node else None
+    major = int(m.group(1)) if version and (m := re.match(r"v?(\d+)", version)) else None
+    if node is None:
+        results.append(CheckResult("tools", ERROR, "node is not installed", "install Node.js 20 or later"))
+    elif major is not None and major < MIN_NODE:
+        results.append(CheckResult("tools", ERROR, f"node {version} is too old for CCR", "install Node.js 20 or later"))
+    else:
+        results.append(CheckResult("tools", OK, f"node {version}"))
+    try:
+        ccr = find_ccr()
+    except CcrgenError:
+        ccr = None
+    ccr_version = ccr_program_version(ccr) if ccr else None
+    if ccr is None:
+        results.append(CheckResult("tools", ERROR, "ccr (Claude Code Router) is not installed",
+                                   f"npm install -g {facts.CCR_NPM_PACKAGE}@{facts.CCR_VERSION}"))
+    elif ccr_version and not ccr_version.startswith("2."):
+        results.append(CheckResult("tools", WARNING, f"ccr {ccr_version} is not 2.x: 3.x reads config.json only once",
+                                   f"npm install -g {facts.CCR_NPM_PACKAGE}@{facts.CCR_VERSION}"))
+    else:
+        results.append(CheckResult("tools", OK, f"ccr {ccr_version or '(version unknown)'}"))
+    claude = find_claude()
+    if claude is None:
+        results.append(CheckResult("tools", WARNING, "claude (Claude Code) is not installed",
+                                   f"npm install -g {facts.CLAUDE_NPM_PACKAGE}"))
+    else:
+        results.append(CheckResult("tools", OK, f"claude {program_version([claude]) or '(version unknown)'}"))
+    return results
+
+
+@check
+def server(s: Situation) -> list[CheckResult]:
+    from ccrgen.doctor import probe
+
+    port = facts.DEFAULT_PORT
+    if s.config is not None:
+        try:
+            port = int(str(s.config.get("PORT", port)))
+        except ValueError:
+            pass
+    results = []
+    listener = probe.port_listener("127.0.0.1", port)
+    pid_file = s.ccr_dir / facts.PID_FILE_NAME
+    pid = _read_pid(pid_file)
+    if not listener.reachable:
+        results.append(CheckResult("server", WARNING, f"nothing is listening on port {port}: CCR is not running",
+                                   "start it: `ccr start`"))
+    elif listener.ccr_version is None:
+        who = listener.process or "another program"
+        results.append(CheckResult("server", ERROR, f"port {port} is taken by {who}, not CCR",
+                                   f"stop it{f' (pid {listener.pid})' if listener.pid else ''}, or set PORT to a free port"))
+    else:
+        results.append(CheckResult("server", OK, f"CCR {listener.ccr_version} answers on 127.0.0.1:{port}"))
+    if pid_file.exists():
+        if pid is None or not probe.pid_alive(pid):
+            results.append(CheckResult("server", WARNING, f"stale pid file {pid_file} (process {pid} is not running)",
+                                       f"remove it: rm {pid_file}"))
+        else:
+            results.append(CheckResult("server", OK, f"CCR process {pid} is running"))
+    running = pid if pid and probe.pid_alive(pid) else (listener.pid if listener.ccr_version else None)
+    if running and s.config_path.exists():
+        started = probe.process_start_time(running)
+        if started is not None and s.config_path.stat().st_mtime > started + 1:
+            results.append(CheckResult("server", WARNING,
+                                       "config.json changed after CCR started: the running CCR uses the old config",
+                                       "restart it: `ccr restart`"))
+    return results
+
+
+def ccr_program_version(ccr: list[str]) -> str | None:
+    """CCR answers `ccr -v` with `claude-code-router version: 2.0.0`. It runs in an empty
+    temporary HOME: CCR's start-up tidies its folder (it deletes a stale pid file), and
+    doctor must change nothing."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ccrgen-doctor-") as home:
+        try:
+            done = subprocess.run(ccr + ["-v"], capture_output=True, text=True, timeout=20,
+                                  stdin=subprocess.DEVNULL, cwd=home,
+                                  env={**os.environ, "HOME": home, "NO_COLOR": "1"})
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+    match = re.search(r"version:?\s*v?(\d+\.\d+\.\d+\S*)", done.stdout + done.stderr)
+    return match.group(1) if match else None
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+@check
+def config_quality(s: Situation) -> list[CheckResult]:
+    if s.installed is None:
+        return []
+    from ccrgen.lint.engine import lint
+
+    results = []
+    errors = [f for f in lint(s.installed, env=s.env) if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        results.append(CheckResult("config", ERROR, f"lint: {first.path}: {first.message} [{first.code}]{more}",
+                                   f"`ccrgen lint {s.config_path}` lists them with fixes"))
+    else:
+        results.append(CheckResult("config", OK, "lint finds no errors"))
+    results += _matches_spec(s)
+    results += _permissions(s)
+    return results
+
+
+def _matches_spec(s: Situation) -> list[CheckResult]:
+    if s.spec is None:
+        return []
+    from ccrgen.commands.diff import planned_changes
+    from ccrgen.errors import CcrgenError
+    from ccrgen.loader import load
+
+    try:
+        changes, files = planned_changes(load(s.spec, ccr_dir=s.ccr_dir), s.ccr_dir)
+    except CcrgenError as exc:
+        return [CheckResult("config", WARNING, f"{s.spec} does not build: {exc.problems[0].message}",
+                            f"`ccrgen build {s.spec}` explains")]
+    if changes or files:
+        return [CheckResult("config", WARNING, f"the installed config is not what {s.spec} builds "
+                            f"({len(changes) + len(files)} differences)",
+                            f"see them with `ccrgen diff {s.spec}`, install with `ccrgen build {s.spec} --install`")]
+    return [CheckResult("config", OK, f"the installed config is what {s.spec} builds")]
+
+
+def _permissions(s: Situation) -> list[CheckResult]:
+    from ccrgen.lint.rules.server import looks_secret
+
+    config = s.config or {}
+    literal = any(isinstance(v, str) and looks_secret(v)
+                  for v in [config.get("APIKEY")] + [p.get("api_key") for p in _providers(config)])
+    mode = stat.S_IMODE(s.config_path.stat().st_mode)
+    if literal and mode & 0o077:
+        return [CheckResult("config", WARNING, f"{s.config_path} holds a literal key and is readable by others "
+                            f"(mode {mode:o})", f"chmod 600 {s.config_path}")]
+    return []
+
+
+@check
+def online(s: Situation) -> list[CheckResult]:
+    if not s.online or s.config is None:
+        return []
+    from ccrgen.ccr.config import as_ccr_sees_it
+    from ccrgen.doctor.probe import post_json
+
+    results = []
+    config = as_ccr_sees_it(s.config, s.env)
+    timeout = 10.0
+    for provider in _providers(config):
+        name, url, key = provider.get("name"), provider.get("api_base_url"), provider.get("api_key") or ""
+        models = [m for m in provider.get("models") or [] if isinstance(m, str)]
+        if not (isinstance(url, str) and url.startswith("http") and models):
+            continue
+        headers = upstream_auth(provider, s.loaded_names, s.config)
+        headers = {k: (v.replace("{key}", key)) for k, v in headers.items()}
+        body = {"model": models[0], "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]}
+        status, reason, seconds = post_json(url, body, headers, timeout)
+        where = f"{name} ({models[0]})"
+        from ccrgen.secrets import mask_text
+
+        reason = mask_text(reason, [key])[:120]
+        if status is not None and 200 <= status < 300:
+            results.append(CheckResult("online", OK, f"{where}: HTTP {status} in {seconds * 1000:.0f} ms"))
+        elif status in (401, 403):
+            results.append(CheckResult("online", ERROR, f"{where}: HTTP {status}, the key was refused",
+                                       "check the key and how the provider wants it (header)"))
+        elif status == 404:
+            results.append(CheckResult("online", ERROR, f"{where}: HTTP 404 at {url}",
+                                       "api_base_url must be the full endpoint, e.g. .../v1/chat/completions"))
+        elif status is None:
+            results.append(CheckResult("online", ERROR, f"{where}: {reason}",
+                                       "check the URL, your network and PROXY_URL"))
+        else:
+            results.append(CheckResult("online", WARNING, f"{where}: HTTP {status}: {reason}", None))
+    return results
+
+
+HEADER_IN_SOURCE = re.compile(r'const HEADER = ("[^"]*");')
+
+
+def upstream_auth(provider: dict, loaded_names: dict, config: dict) -> dict[str, str]:
+    """The auth header CCR would send to this provider ("{key}" stands for the key): the
+    header a ccrgen-rendered transformer in its `use` list names, else Bearer."""
+    import json
+
+    from ccrgen.lint.rules.providers import use_names
+
+    chain = provider.get("transformer") if isinstance(provider.get("transformer"), dict) else {}
+    names = set(use_names(chain.get("use")))
+    for path, name in loaded_names.items():
+        if name in names:
+            match = HEADER_IN_SOURCE.search(Path(path).read_text(errors="replace"))
+            if match:
+                return {json.loads(match.group(1)): "{key}"}
+    return {"authorization": "Bearer {key}"}

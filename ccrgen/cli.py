@@ -20,15 +20,12 @@ from ccrgen import __version__
 COMMANDS = {
     "build": ("build", "Build config.json and transformer files from a spec or preset."),
     "init": ("init", "Write a starter ccrgen.yaml that extends a preset."),
-    "preset": ("preset", "List, show and export presets."),
+    "preset": ("preset", "List and show presets."),
     "schema": ("schema", "Print the JSON Schema of the spec language."),
     "lint": ("lint", "Find mistakes in specs and CCR config.json files."),
     "rules": ("rules", "List lint rules, or explain one."),
     "diff": ("diff", "Show what a build would change in the installed config."),
-    "import": ("import_", "Turn an existing CCR config.json into a ccrgen spec."),
     "doctor": ("doctor", "Check this machine's CCR setup and say how to fix problems."),
-    "serve": ("serve", "Run the built-in proxy that routes exactly like CCR 2.0.0."),
-    "smoke": ("smoke", "Send one request down every route and show where each landed."),
     "route": ("route", "Show which route and model a request would take, and why."),
     "mock-upstream": ("mock_upstream", "Run the mock OpenAI-compatible upstream (for testing)."),
 }

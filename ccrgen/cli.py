@@ -27,6 +27,7 @@ COMMANDS = {
     "diff": ("diff", "Show what a build would change in the installed config."),
     "doctor": ("doctor", "Check this machine's CCR setup and say how to fix problems."),
     "route": ("route", "Show which route and model a request would take, and why."),
+    "serve": ("serve", "Run the built-in proxy that routes like CCR 2.0.0."),
     "mock-upstream": ("mock_upstream", "Run the mock OpenAI-compatible upstream (for testing)."),
 }
 

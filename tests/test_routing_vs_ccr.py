@@ -1,5 +1,8 @@
-"""Differential test: the same requests through the real CCR 2.0.0 and through ccrgen's
-`choose_route`; the model that reaches the mock upstream must be the one ccrgen predicts."""
+"""Differential test: the same requests through the real CCR 2.0.0 and through `ccrgen
+serve` (the proxy, in-process) on the same config and the same mock upstream. The model and
+the auth headers that reach the mock must be identical for every case, and be what ccrgen's
+`choose_route` predicts. One provider authenticates with a ccrgen-rendered header
+transformer (Hicap's `api-key`), the other with CCR's default Bearer."""
 
 from __future__ import annotations
 
@@ -9,9 +12,11 @@ import urllib.request
 
 import pytest
 
+from ccrgen import loader
 from ccrgen.ccr.runner import CcrServer
 from ccrgen.proxy.mock_upstream import MockUpstream
 from ccrgen.proxy.routing import choose_route
+from ccrgen.proxy.server import Proxy
 from ccrgen.proxy.tokens import count_tokens
 from conftest import free_port
 
@@ -79,18 +84,33 @@ def stack(tmp_path_factory, ccr_cmd):
     port = free_port()
     config = {
         "LOG": False, "PORT": port, "APIKEY": KEY,
+        "transformers": [{"path": str(home / ".claude-code-router" / "hicap-transformer.js")}],
         "Providers": [{"name": "p", "api_base_url": mock.chat_url, "api_key": "upstream-key",
-                       "models": ["dflt", "bg", "think", "lc", "ws", "sub", "gpt-5.2"]}],
-        "Router": {"default": "p,dflt", "background": "p,bg", "think": "p,think", "longContext": "p,lc",
-                   "longContextThreshold": THRESHOLD, "webSearch": "p,ws"},
+                       "models": ["dflt", "bg", "think", "lc", "ws", "sub", "gpt-5.2"]},
+                      {"name": "h", "api_base_url": mock.chat_url, "api_key": "hicap-upstream-key",
+                       "models": ["think", "ws"], "transformer": {"use": ["hicap"]}}],
+        "Router": {"default": "p,dflt", "background": "p,bg", "think": "h,think", "longContext": "p,lc",
+                   "longContextThreshold": THRESHOLD, "webSearch": "h,ws"},
     }
     (home / ".claude-code-router").mkdir()
+    (home / ".claude-code-router" / "hicap-transformer.js").write_text(
+        loader.load(preset="hicap").files["hicap-transformer.js"])
     (home / ".claude-code-router" / "config.json").write_text(json.dumps(config))
+    proxy = Proxy.start_in_thread(loader.load(home / ".claude-code-router" / "config.json"), port=0)
     try:
         with CcrServer(home, ccr_cmd, port=port) as server:
-            yield server, mock, config
+            yield server, proxy, mock, config
     finally:
+        proxy.stop()
         mock.stop()
+
+
+AUTH_HEADERS = ("authorization", "api-key", "x-api-key")
+
+
+def arrivals(mock) -> list[tuple]:
+    """(model, auth headers) of each request the mock received."""
+    return [(r.model, {h: r.headers[h] for h in AUTH_HEADERS if h in r.headers}) for r in mock.requests]
 
 
 def send(url: str, body: dict) -> int:
@@ -107,19 +127,33 @@ def send(url: str, body: dict) -> int:
 
 @pytest.mark.parametrize("name", list(CASES) + list(STREAMED))
 def test_ccrgen_routes_like_ccr(stack, name):
-    server, mock, config = stack
+    ccr, proxy, mock, config = stack
     body = dict(CASES[STREAMED.get(name, name)], max_tokens=64)
     if name in STREAMED:
         body["stream"] = True
     mock.clear()
-    status = send(server.url, body)
+    ccr_status = send(ccr.url, body)
+    through_ccr = arrivals(mock)
+    mock.clear()
+    ccrgen_status = send(proxy.url, body)
+    through_ccrgen = arrivals(mock)
     predicted = choose_route(body, config)
-    arrived = [r.model for r in mock.requests]
-    known = predicted.provider in {p["name"] for p in config["Providers"]}
-    if known:
-        assert arrived == [predicted.model], (status, predicted)
+    assert through_ccrgen == through_ccr, (ccr_status, ccrgen_status, predicted)
+    if predicted.provider in {p["name"] for p in config["Providers"]}:
+        assert [model for model, _ in through_ccr] == [predicted.model]
+        assert ccr_status == ccrgen_status == 200
     else:
-        assert arrived == [] and status >= 400
+        assert through_ccr == [] and ccr_status >= 400 and ccrgen_status >= 400
+
+
+def test_the_header_transformer_really_is_in_play(stack):
+    """Guard for the test above: the two providers are told apart by their auth headers."""
+    ccr, proxy, mock, config = stack
+    mock.clear()
+    send(ccr.url, dict(CASES["thinking-enabled"], max_tokens=8))
+    send(ccr.url, dict(CASES["plain"], max_tokens=8))
+    (_, hicap), (_, default) = arrivals(mock)
+    assert hicap == {"api-key": "hicap-upstream-key"} and default == {"authorization": "Bearer upstream-key"}
 
 
 def test_the_threshold_cases_sit_where_they_claim():

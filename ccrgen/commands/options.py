@@ -26,3 +26,18 @@ def resolve_ccr_dir(ccr_dir: Path | None) -> Path:
     from ccrgen.loader import default_ccr_dir
 
     return Path(ccr_dir).expanduser().absolute() if ccr_dir else default_ccr_dir()
+
+
+def config_file_option(func):
+    return click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+                        help="A CCR config.json instead of a spec.")(func)
+
+
+def load_source(spec: Path | None, config_file: Path | None, preset: str | None):
+    """The one way route/serve/smoke read what the user named: a spec, --config or --preset."""
+    from ccrgen import loader
+    from ccrgen.errors import InputError
+
+    if spec and config_file:
+        raise InputError("give a spec or --config, not both")
+    return loader.load(config_file or spec, preset=preset)

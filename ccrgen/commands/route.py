@@ -8,27 +8,23 @@ from pathlib import Path
 
 import click
 
-from ccrgen.commands.options import preset_option
+from ccrgen.commands.options import config_file_option, load_source, preset_option
 
 
 @click.command("route")
 @click.argument("request", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("spec", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="A CCR config.json instead of a spec.")
+@config_file_option
 @preset_option
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 def command(request, spec, config_file, preset, as_json):
     """Show the route, provider,model and token count REQUEST (an Anthropic Messages body)
     would get from SPEC (default ./ccrgen.yaml), --config FILE or --preset."""
-    from ccrgen import loader
     from ccrgen.ccr.config import as_ccr_sees_it
     from ccrgen.errors import InputError, Location
     from ccrgen.proxy.routing import choose_route
 
-    if spec and config_file:
-        raise InputError("give a spec or --config, not both")
-    loaded = loader.load(config_file or spec, preset=preset)
+    loaded = load_source(spec, config_file, preset)
     try:
         body = json.loads(request.read_text(encoding="utf-8"))
     except OSError as exc:

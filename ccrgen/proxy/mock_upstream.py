@@ -18,6 +18,8 @@ Answers are OpenAI chat completions, streamed (SSE, with a final usage chunk and
     {"malformed": true}                                 a 200 whose body is not JSON
     {"echo_request": true}                              the answer text is the request body
     {"usage": {"prompt_tokens": 70000}}                 override the reported usage
+    {"when": "text", ...}                               only for a request whose body contains
+                                                        "text" (others skip it, in order)
 
 HTTP control API: GET/DELETE /_mock/requests, POST /_mock/script (a list of steps),
 GET /_mock/health. Run it alone with `ccrgen mock-upstream` or
@@ -31,7 +33,6 @@ import asyncio
 import collections
 import itertools
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,8 +111,11 @@ class MockUpstream:
         await self.stop()
 
     @classmethod
-    def start_in_thread(cls, host: str = "127.0.0.1", port: int = 0) -> "MockHandle":
-        return MockHandle(cls(host, port))
+    def start_in_thread(cls, host: str = "127.0.0.1", port: int = 0):
+        """The server on its own loop in a daemon thread (a BackgroundServer: `.stop()`)."""
+        from ccrgen.proxy.background import BackgroundServer
+
+        return BackgroundServer(cls(host, port), name="mock upstream")
 
     # -- scripting ---------------------------------------------------------------------
     def script(self, steps) -> None:
@@ -123,6 +127,16 @@ class MockUpstream:
     def clear(self) -> None:
         self.requests.clear()
         self._steps.clear()
+
+    def _next_step(self, raw: bytes) -> dict:
+        """The first queued step meant for this request (no `when`, or its text is in the body)."""
+        text = raw.decode("utf-8", "replace")
+        for step in self._steps:
+            when = step.get("when")
+            if when is None or when in text or json.dumps(when)[1:-1] in text:
+                self._steps.remove(step)
+                return step
+        return {}
 
     # -- control API -------------------------------------------------------------------
     async def _health(self, request):
@@ -156,7 +170,7 @@ class MockUpstream:
         recorded = RecordedRequest(request.method, request.path_qs,
                                    {k.lower(): v for k, v in request.headers.items()}, body, raw)
         self.requests.append(recorded)
-        step = self._steps.popleft() if self._steps else {}
+        step = self._next_step(raw)
         if step.get("delay_before"):
             await asyncio.sleep(float(step["delay_before"]))
         if "error" in step:
@@ -288,56 +302,6 @@ def _pieces(text: str, count: int = 3) -> list[str]:
         return []
     size = max(1, -(-len(text) // count))
     return [text[i:i + size] for i in range(0, len(text), size)]
-
-
-class MockHandle:
-    """A MockUpstream running on its own event loop in a daemon thread."""
-
-    def __init__(self, server: MockUpstream):
-        self.server = server
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="mock-upstream", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(15):
-            raise RuntimeError("the mock upstream did not start within 15 s")
-        if self._error:
-            raise self._error
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self.server.start())
-        except BaseException as exc:  # reported to the starting thread
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(self.server.stop())
-        self._loop.close()
-
-    url = property(lambda self: self.server.url)
-    chat_url = property(lambda self: self.server.chat_url)
-    requests = property(lambda self: self.server.requests)
-
-    def script(self, steps) -> None:
-        self.server.script(steps)
-
-    def clear(self) -> None:
-        self.server.clear()
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-
-    def __enter__(self) -> "MockHandle":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 async def serve_forever(host: str, port: int, ready_file: str | None = None, announce=print) -> None:

@@ -1,0 +1,65 @@
+"""`ccrgen serve`: the built-in proxy, routing like CCR 2.0.0, until Ctrl-C."""
+
+from __future__ import annotations
+
+import click
+
+from ccrgen.commands.options import config_file_option, load_source, preset_option, spec_argument
+
+
+@click.command("serve")
+@spec_argument
+@config_file_option
+@preset_option
+@click.option("--host", default=None, help="Address to listen on (default: the config's HOST, else 127.0.0.1).")
+@click.option("--port", default=None, type=click.IntRange(0, 65535),
+              help="Port (default: the config's PORT, else 3456; 0: any free port).")
+@click.option("--mock-upstream", is_flag=True,
+              help="Send every provider's requests to the built-in mock instead: works offline.")
+@click.option("--ready-file", type=click.Path(dir_okay=False), help="Write the proxy's URL here once listening.")
+def command(spec, config_file, preset, host, port, mock_upstream, ready_file):
+    """Serve the Anthropic Messages API on HOST:PORT, route each request as CCR 2.0.0
+    would with SPEC (default ./ccrgen.yaml), --config FILE or --preset NAME, and forward it
+    to the provider as an OpenAI chat completion.
+
+    \b
+    Then: ANTHROPIC_BASE_URL=http://127.0.0.1:3456 ANTHROPIC_AUTH_TOKEN=<APIKEY> claude
+    Each response says where it went in `x-ccrgen-route` and `x-ccrgen-model`.
+    """
+    import asyncio
+    from pathlib import Path
+
+    from ccrgen.errors import ExternalError
+    from ccrgen.proxy.server import Proxy
+
+    loaded = load_source(spec, config_file, preset)
+
+    def log(line: str) -> None:
+        click.echo(line, err=True)
+
+    proxy = Proxy(loaded, host=host, port=port, mock_upstream=mock_upstream, log=log)
+
+    async def run() -> None:
+        try:
+            await proxy.start()
+        except OSError as exc:
+            raise ExternalError(f"cannot listen on {proxy.host}:{proxy.port}: {exc.strerror or exc}",
+                                hint="is CCR (or another ccrgen serve) running? stop it, or use --port") from None
+        try:
+            for note in proxy.notes:
+                log(f"note: {note}")
+            if proxy.mock is not None:
+                log(f"mock upstream: every provider answers from {proxy.mock.url} "
+                    f"(recorded requests: {proxy.mock.url}/_mock/requests)")
+            auth = "x-api-key or Bearer APIKEY required" if proxy.apikey else "no APIKEY: loopback only, no auth"
+            log(f"ccrgen proxy on {proxy.url} ({loaded.file}; {auth}). Ctrl-C stops it.")
+            if ready_file:
+                Path(ready_file).write_text(proxy.url + "\n", encoding="utf-8")
+            await asyncio.Event().wait()
+        finally:
+            await proxy.stop()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        log("stopped")

@@ -28,6 +28,7 @@ COMMANDS = {
     "doctor": ("doctor", "Check this machine's CCR setup and say how to fix problems."),
     "route": ("route", "Show which route and model a request would take, and why."),
     "serve": ("serve", "Run the built-in proxy that routes like CCR 2.0.0."),
+    "smoke": ("smoke", "Send one request down every route and show where it landed."),
     "mock-upstream": ("mock_upstream", "Run the mock OpenAI-compatible upstream (for testing)."),
 }
 

@@ -34,8 +34,11 @@ def command(spec, config_file, preset, host, port, mock_upstream, ready_file):
 
     loaded = load_source(spec, config_file, preset)
 
-    def log(line: str) -> None:
-        click.echo(line, err=True)
+    import sys
+
+    def log(line: str) -> None:  # one line per request: kept cheap (no click.echo)
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
     proxy = Proxy(loaded, host=host, port=port, mock_upstream=mock_upstream, log=log)
 
@@ -63,3 +66,4 @@ def command(spec, config_file, preset, host, port, mock_upstream, ready_file):
         asyncio.run(run())
     except KeyboardInterrupt:
         log("stopped")
+

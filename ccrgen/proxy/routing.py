@@ -4,7 +4,6 @@ shared/ccr-2.0.0-facts.md). `ccrgen route`, `serve` and `smoke` all call `choose
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 
@@ -60,7 +59,7 @@ def choose_route(body: dict, config: dict, usage: SessionUsage | None = None,
                  token_count: int | None = None) -> RouteDecision:
     from ccrgen.proxy.tokens import CountingFailed, count_tokens
 
-    body = copy.deepcopy(body)
+    body = dict(body)  # the caller's request is never changed: only model and system[1] are rewritten
     router = config.get("Router") if isinstance(config.get("Router"), dict) else {}
     model = body.get("model") or ""
     if token_count is None:
@@ -98,7 +97,8 @@ def choose_route(body: dict, config: dict, usage: SessionUsage | None = None,
         if isinstance(text, str) and text.startswith("<CCR-SUBAGENT-MODEL>"):
             match = SUBAGENT.search(text)
             if match:
-                system[1]["text"] = text.replace(match.group(0), "", 1)
+                body["system"] = system = list(system)
+                system[1] = dict(system[1], text=text.replace(match.group(0), "", 1))
                 return _decide("subagent", match.group(1), body,
                                "system[1] starts with a <CCR-SUBAGENT-MODEL> tag", token_count)
 

@@ -275,7 +275,7 @@ class Proxy:
             raise ProxyError(502, f"provider '{upstream.provider}' answered HTTP {resp.status} with a body that "
                                   "is not a chat completion (invalid JSON)") from None
         self._record_usage(body, completion.get("usage"))
-        return web.json_response(message, headers=route_headers, dumps=_dumps)
+        return web.Response(body=_dumps(message).encode(), headers=route_headers, content_type="application/json")
 
     async def _forward_stream(self, request, upstream, headers, outgoing, decision, route_headers, body):
         response = None

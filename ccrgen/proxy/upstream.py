@@ -204,6 +204,8 @@ def plan(config: dict, raw_config: dict, env, node: str | None,
         if isinstance(provider, dict) and provider.get("name") and str(provider.get("name")) not in upstreams:
             notes.append(f"provider {provider.get('name')!r} is not registered (CCR 2.0.0 drops a provider "
                          "whose name, api_base_url or api_key is empty)")
+    if raw_config.get("fallback"):
+        notes.append("`fallback` lists are not used by ccrgen serve: a provider error is answered as is")
     customs = _load_customs(config, upstreams, node, file_overrides or {}, notes)
     used = {use_entry(e)[0] for u in upstreams.values() for e in u.chain + sum(u.model_chains.values(), [])}
     for name in sorted(used):

@@ -14,7 +14,7 @@ import pytest
 from ccrgen.ccr.runner import CcrServer
 from conftest import free_port
 
-GUIDE = Path("/work/shared/seed/hicap-setup-guide.md")
+GUIDE = Path(__file__).parent / "data" / "hicap-setup-guide.md"  # a copy of shared/seed/hicap-setup-guide.md
 KEY = "hk-test-7f3a9c2e5b1d8f4a6c0e"
 
 

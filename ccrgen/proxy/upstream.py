@@ -15,60 +15,11 @@ provider's transformer chain makes, worked out once at start-up from the config 
 from __future__ import annotations
 
 import copy
-import json
-import re
-import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import env_references, providers_of
-
-KEY_STAND_IN = "__ccrgen_key_stand_in__"
-
-# Runs each custom transformer as CCR does and prints the headers its transformRequestIn
-# returns. Paths and options arrive as argv (JSON), never inside the source.
-PROBE_JS = r"""
-const entries = JSON.parse(process.argv[1]);
-const out = [];
-(async () => {
-  for (const entry of entries) {
-    try {
-      const Module = require(require.resolve(entry.path));
-      const instance = new Module(entry.options || {});
-      let headers = null, changesBody = false;
-      if (typeof instance.transformRequestIn === "function") {
-        const request = {model: "m", messages: [{role: "user", content: "hi"}]};
-        const before = JSON.stringify(request);
-        const provider = {name: entry.provider, baseUrl: entry.url, apiKey: entry.key, models: []};
-        const result = await instance.transformRequestIn(request, provider, {});
-        const config = result && result.config;
-        if (config && config.headers) {
-          headers = {};
-          for (const [k, v] of Object.entries(config.headers)) headers[k] = v === undefined ? null : String(v);
-        }
-        const body = result && result.body !== undefined ? result.body : result;
-        changesBody = JSON.stringify(body) !== before;
-      }
-      out.push({ok: true, name: instance.name ?? null, headers, changesBody});
-    } catch (error) {
-      out.push({ok: false, error: String(error && error.message || error).split("\n")[0]});
-    }
-  }
-  process.stdout.write(JSON.stringify(out));
-})();
-"""
-
-HEADER_IN_SOURCE = re.compile(r'const HEADER = ("[^"]*");\s*const PREFIX = ("[^"]*");')
-
-
-@dataclass(frozen=True)
-class CustomTransformer:
-    path: str
-    name: str | None
-    headers: dict | None        # header -> value with KEY_STAND_IN, None = removed
-    error: str | None = None
-    changes_body: bool = False
+from ccrgen.ccr.transformers import KEY_STAND_IN, CustomTransformer, from_source, probe_in_node
 
 
 @dataclass
@@ -251,12 +202,12 @@ def _load_customs(config, upstreams, node, overrides, notes) -> dict[str, Custom
     probes = [{"path": overrides.get(t["path"], t["path"]),
                "options": t.get("options") if isinstance(t.get("options"), dict) else {},
                "key": KEY_STAND_IN, "provider": "provider", "url": ""} for t in entries]
-    results = _probe_in_node(node, probes) if node else None
+    results = probe_in_node(node, probes) if node else None
     customs = {}
     for entry, probe, result in zip(entries, probes, results or [None] * len(entries)):
         path = entry["path"]
         if result is None:  # no node: a ccrgen-rendered transformer can still be read
-            custom = _from_source(path, probe["path"])
+            custom = from_source(path, probe["path"])
             if custom is None:
                 notes.append(f"transformer {path}: node is not available to load it; its headers are not applied")
                 continue
@@ -272,27 +223,3 @@ def _load_customs(config, upstreams, node, overrides, notes) -> dict[str, Custom
                                        changes_body=bool(result.get("changesBody")))
         customs[custom.name] = custom
     return customs
-
-
-def _probe_in_node(node: str, probes: list[dict]) -> list[dict] | None:
-    try:
-        done = subprocess.run([node, "-e", PROBE_JS, json.dumps(probes)], capture_output=True, text=True,
-                              timeout=30, stdin=subprocess.DEVNULL)
-        answer = json.loads(done.stdout or "null")
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        return None
-    return answer if isinstance(answer, list) and len(answer) == len(probes) else None
-
-
-def _from_source(path: str, real_path: str) -> CustomTransformer | None:
-    try:
-        source = Path(real_path).read_text(encoding="utf-8")
-    except OSError:
-        return None
-    match = HEADER_IN_SOURCE.search(source)
-    name = re.search(r'static name = ("[^"]*");', source)
-    if not (match and name):
-        return None
-    header, prefix = json.loads(match.group(1)), json.loads(match.group(2))
-    return CustomTransformer(path, json.loads(name.group(1)),
-                             {header: prefix + KEY_STAND_IN, "Authorization": None, "authorization": None})

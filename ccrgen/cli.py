@@ -20,7 +20,7 @@ from ccrgen import __version__
 COMMANDS = {
     "build": ("build", "Build config.json and transformer files from a spec or preset."),
     "init": ("init", "Write a starter ccrgen.yaml that extends a preset."),
-    "preset": ("preset", "List and show presets."),
+    "preset": ("preset", "List, show and export presets."),
     "schema": ("schema", "Print the JSON Schema of the spec language."),
     "lint": ("lint", "Find mistakes in specs and CCR config.json files."),
     "rules": ("rules", "List lint rules, or explain one."),

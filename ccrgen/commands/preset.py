@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from ccrgen.commands.options import ccr_dir_option, resolve_ccr_dir
 
 
 @click.group("preset")
@@ -40,3 +44,37 @@ def show(name):
     ref = find_preset(name)
     click.echo(f"# {ref.origin} preset '{ref.name}': {ref.path}")
     click.echo(read_text(ref.path), nl=False)
+
+
+@command.command("export")
+@click.argument("name")
+@click.option("--ccr", "as_ccr", is_flag=True, required=True, help="Write CCR 2.0.0's preset format (the only one).")
+@ccr_dir_option
+@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Write the folder here instead (to share it).")
+def export(name, as_ccr, ccr_dir, output):
+    """Write preset NAME as a CCR preset: manifest.json (metadata, a schema that asks for
+    the keys, a template) and its transformer files, into CCR's presets folder
+    (~/.claude-code-router/presets/NAME/). Then `ccr preset install NAME` asks for the keys.
+    Keys are never embedded."""
+    import json
+
+    from ccrgen import loader
+    from ccrgen.ccr_preset import manifest
+    from ccrgen.install import PUBLIC, write_files
+
+    loaded = loader.load(preset=name)
+    document, files = manifest(name, loaded)
+    folder = output.absolute() if output else resolve_ccr_dir(ccr_dir) / "presets" / name
+    written = {"manifest.json": (json.dumps(document, indent=2, ensure_ascii=False) + "\n", PUBLIC)}
+    written.update({file: (text, PUBLIC) for file, text in files.items()})
+    for result in write_files(folder, written):
+        backup = f" (previous file backed up to {result.backup.name})" if result.backup else ""
+        click.echo(f"{result.status} {result.path}{backup}")
+    asks = ", ".join(field["id"] for field in document["schema"]) or "nothing"
+    if output:
+        click.echo(f"to install: copy this folder to ~/.claude-code-router/presets/{name}/, then run "
+                   f"`ccr preset install {name}` (it asks for: {asks}). CCR 2.0.0's `ccr preset install FOLDER` "
+                   "fails for a new preset: it writes manifest.json before creating its folder.")
+    else:
+        click.echo(f"next: `ccr preset install {name}` asks for: {asks}; `ccr preset list` shows it")

@@ -268,14 +268,19 @@ class Proxy:
                     raise self._upstream_status_error(upstream, resp.status, raw)
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             raise self._transport_error(upstream, exc) from None
+        message = self._message_from(upstream, raw, decision, body)
+        return web.Response(body=_dumps(message).encode(), headers=route_headers, content_type="application/json")
+
+    def _message_from(self, upstream, raw: bytes, decision, body: dict) -> dict:
+        """A provider's whole chat completion as an Anthropic message (502 when it is not one)."""
         try:
             completion = json.loads(raw)
             message = translate.response_to_anthropic(completion, decision.model)
         except (ValueError, translate.UpstreamFormatError):
-            raise ProxyError(502, f"provider '{upstream.provider}' answered HTTP {resp.status} with a body that "
-                                  "is not a chat completion (invalid JSON)") from None
+            raise ProxyError(502, f"provider '{upstream.provider}' answered with a body that is not a chat "
+                                  "completion (invalid JSON)") from None
         self._record_usage(body, completion.get("usage"))
-        return web.Response(body=_dumps(message).encode(), headers=route_headers, content_type="application/json")
+        return message
 
     async def _forward_stream(self, request, upstream, headers, outgoing, decision, route_headers, body):
         response = None
@@ -285,14 +290,7 @@ class Proxy:
                 if resp.status >= 400:
                     raise self._upstream_status_error(upstream, resp.status, await resp.read())
                 if "text/event-stream" not in resp.headers.get("content-type", ""):
-                    raw = await resp.read()
-                    try:
-                        completion = json.loads(raw)
-                        message = translate.response_to_anthropic(completion, decision.model)
-                    except (ValueError, translate.UpstreamFormatError):
-                        raise ProxyError(502, f"provider '{upstream.provider}' answered with a body that is "
-                                              "neither a stream nor a chat completion") from None
-                    self._record_usage(body, completion.get("usage"))
+                    message = self._message_from(upstream, await resp.read(), decision, body)
                     response = await self._open_stream(request, route_headers)
                     await response.write(translate.events_from_message(message))
                     await response.write_eof()

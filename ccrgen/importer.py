@@ -57,12 +57,12 @@ def import_config(loaded, *, node: str | None = None, use_presets: bool = True) 
         if not isinstance(provider, dict) or not provider.get("name"):
             notes.append(f"Providers[{index}] has no name (CCR ignores it): not imported")
     full = spec_from_config(config, auth, loaded)
-    _check_builds_back(full, config, auth, loaded.file)
+    built = _check_builds_back(full, config, auth, loaded.file)
     recognised = {a["path"]: provider for provider, a in auth.items()}
     if use_presets:
         full_size = len(to_yaml(Imported(full), ""))
         for name, overlay in _preset_overlays(full):
-            if len(to_yaml(Imported(overlay, name), "")) < full_size and _same_build(overlay, full):
+            if len(to_yaml(Imported(overlay, name), "")) < full_size and _builds_to(overlay, built):
                 return Imported(overlay, name, notes, recognised)
     return Imported(full, None, notes, recognised)
 
@@ -320,7 +320,8 @@ def _same(a: dict, b: dict) -> list:
     return diff_configs(a, b, ignore_order=True)
 
 
-def _check_builds_back(full: dict, config: dict, auth: dict, file: str) -> None:
+def _check_builds_back(full: dict, config: dict, auth: dict, file: str) -> dict:
+    """What `full` builds to; an error when that is not `config` (a bug in the importer)."""
     from ccrgen.render import transformer_file_name
 
     built = build_spec_data(full, _DIR)
@@ -334,11 +335,12 @@ def _check_builds_back(full: dict, config: dict, auth: dict, file: str) -> None:
         shown = ", ".join(f"{c.op} {c.path}" for c in changes[:5])
         raise ImportFailed(f"{file}: the imported spec would not build back to this config ({shown})",
                            hint="please report this with the config (keys masked)")
+    return built
 
 
-def _same_build(candidate: dict, full: dict) -> bool:
+def _builds_to(candidate: dict, built: dict) -> bool:
     try:
-        return not _same(build_spec_data(candidate, _DIR), build_spec_data(full, _DIR))
+        return not _same(build_spec_data(candidate, _DIR), built)
     except CcrgenError:
         return False
 

@@ -100,6 +100,18 @@ def header_auth_of(custom: CustomTransformer) -> tuple[str, str] | None:
     return header, value[: -len(KEY_STAND_IN)]
 
 
+def load_in_node(node: str, path: str, options: dict | None) -> CustomTransformer:
+    """One transformer as CCR 2.0.0 loads it: its name and headers, or why it does not load."""
+    result = (probe_in_node(node, [{"path": path, "options": options or {}, "key": KEY_STAND_IN,
+                                    "provider": "provider", "url": ""}]) or [None])[0]
+    if result is None:
+        return CustomTransformer(path, None, None, error="node did not answer")
+    if not result.get("ok"):
+        return CustomTransformer(path, None, None, error=result.get("error"))
+    return CustomTransformer(path, result.get("name"), result.get("headers"),
+                             changes_body=bool(result.get("changesBody")))
+
+
 def probe(entries: list[dict], node: str | None) -> list[CustomTransformer | None]:
     """Each `transformers` entry ({path, options}) as CCR would load it; None for one that
     cannot be examined (no node and not a ccrgen file, or it does not load)."""

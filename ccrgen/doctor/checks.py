@@ -37,7 +37,7 @@ class Situation:
     online: bool = False
     installed: object = None            # LoadedConfig of the installed config.json
     problem: object = None              # the CcrgenError that stopped it loading
-    loaded_names: dict = field(default_factory=dict)   # transformer path -> name it registers
+    loaded: dict = field(default_factory=dict)   # transformer path -> CustomTransformer (name, headers)
 
     @property
     def config_path(self) -> Path:
@@ -133,7 +133,7 @@ def transformers(s: Situation) -> list[CheckResult]:
     if s.config is None:
         return []
     from ccrgen.ccr.runner import find_node
-    from ccrgen.doctor.probe import load_transformer
+    from ccrgen.ccr.transformers import load_in_node
 
     node = find_node()
     results = []
@@ -166,15 +166,15 @@ def transformers(s: Situation) -> list[CheckResult]:
             results.append(CheckResult("transformers", WARNING, f"cannot try {path}: node is not installed",
                                        "install Node.js 20 or later"))
             continue
-        loaded = load_transformer(node, path, entry.get("options") if isinstance(entry.get("options"), dict) else None)
-        if not loaded.ok:
+        loaded = load_in_node(node, path, entry.get("options") if isinstance(entry.get("options"), dict) else None)
+        if loaded.error:
             results.append(CheckResult("transformers", ERROR, f"{path} does not load: {loaded.error}",
                                        "fix the file (`node --check` shows syntax errors), or rebuild it with ccrgen"))
         elif not loaded.name:
             results.append(CheckResult("transformers", ERROR, f"{path} loads but has no name; CCR refuses it",
                                        "give the class a `name`"))
         else:
-            s.loaded_names[path] = loaded.name
+            s.loaded[path] = loaded
             results.append(CheckResult("transformers", OK, f"{path} loads as '{loaded.name}'"))
     results += _use_names(s)
     return results
@@ -183,7 +183,7 @@ def transformers(s: Situation) -> list[CheckResult]:
 def _use_names(s: Situation) -> list[CheckResult]:
     from ccrgen.lint.rules.providers import use_names
 
-    known = set(facts.BUILTIN_TRANSFORMERS) | set(s.loaded_names.values())
+    known = set(facts.BUILTIN_TRANSFORMERS) | {t.name for t in s.loaded.values()}
     results = []
     for provider in _providers(s.config):
         chain = provider.get("transformer") if isinstance(provider.get("transformer"), dict) else {}
@@ -366,8 +366,7 @@ def online(s: Situation) -> list[CheckResult]:
         models = [m for m in provider.get("models") or [] if isinstance(m, str)]
         if not (isinstance(url, str) and url.startswith("http") and models):
             continue
-        headers = upstream_auth(provider, s.loaded_names, s.config)
-        headers = {k: (v.replace("{key}", key)) for k, v in headers.items()}
+        headers = upstream_headers(provider, models[0], s.loaded)
         body = {"model": models[0], "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]}
         status, reason, seconds = post_json(url, body, headers, timeout)
         where = f"{name} ({models[0]})"
@@ -390,21 +389,13 @@ def online(s: Situation) -> list[CheckResult]:
     return results
 
 
-HEADER_IN_SOURCE = re.compile(r'const HEADER = ("[^"]*");')
+def upstream_headers(provider: dict, model: str, loaded: dict) -> dict[str, str]:
+    """The auth headers CCR (and ccrgen serve) send this provider: its transformers'
+    headers, run in node at the transformers check, else `Authorization: Bearer`."""
+    from ccrgen.proxy.upstream import Upstream, uses_of
 
-
-def upstream_auth(provider: dict, loaded_names: dict, config: dict) -> dict[str, str]:
-    """The auth header CCR would send to this provider ("{key}" stands for the key): the
-    header a ccrgen-rendered transformer in its `use` list names, else Bearer."""
-    import json
-
-    from ccrgen.lint.rules.providers import use_names
-
-    chain = provider.get("transformer") if isinstance(provider.get("transformer"), dict) else {}
-    names = set(use_names(chain.get("use")))
-    for path, name in loaded_names.items():
-        if name in names:
-            match = HEADER_IN_SOURCE.search(Path(path).read_text(errors="replace"))
-            if match:
-                return {json.loads(match.group(1)): "{key}"}
-    return {"authorization": "Bearer {key}"}
+    chain, per_model = uses_of(provider)
+    upstream = Upstream(str(provider.get("name")), str(provider.get("api_base_url")),
+                        str(provider.get("api_key") or ""), [], chain, per_model)
+    headers, _steps = upstream.headers_and_steps(model, {t.name: t for t in loaded.values()})
+    return headers

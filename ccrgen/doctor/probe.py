@@ -6,41 +6,9 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-# Loads a transformer the way CCR 2.0.0 does (require, new Module(options), read .name).
-# The path and options arrive as argv: nothing is interpolated into JavaScript source.
-LOAD_TRANSFORMER_JS = """
-const [path, options] = process.argv.slice(1);
-try {
-  const Module = require(require.resolve(path));
-  const instance = new Module(JSON.parse(options));
-  process.stdout.write(JSON.stringify({ok: true, name: instance.name ?? null}));
-} catch (error) {
-  process.stdout.write(JSON.stringify({ok: false, error: String(error && error.message || error).split("\\n")[0]}));
-}
-"""
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    ok: bool
-    name: str | None = None
-    error: str | None = None
-
-
-def load_transformer(node: str, path: str, options: dict | None) -> LoadResult:
-    try:
-        done = subprocess.run([node, "-e", LOAD_TRANSFORMER_JS, path, json.dumps(options or {})],
-                              capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
-        answer = json.loads(done.stdout or "{}")
-    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
-        return LoadResult(False, error=str(exc))
-    return LoadResult(bool(answer.get("ok")), answer.get("name"), answer.get("error"))
-
 
 @dataclass(frozen=True)
 class Listener:

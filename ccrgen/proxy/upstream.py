@@ -53,7 +53,7 @@ def use_entry(entry) -> tuple[str, dict]:
     return str(entry), {}
 
 
-def _uses(provider: dict) -> tuple[list, dict]:
+def uses_of(provider: dict) -> tuple[list, dict]:
     spec = provider.get("transformer") if isinstance(provider.get("transformer"), dict) else {}
     chain = spec.get("use") if isinstance(spec.get("use"), list) else []
     per_model = {k: v["use"] for k, v in spec.items()
@@ -70,7 +70,7 @@ def upstreams_of(config: dict) -> dict[str, Upstream]:
         name, url, key = provider.get("name"), provider.get("api_base_url"), provider.get("api_key")
         if not (name and url and key):
             continue
-        chain, per_model = _uses(provider)
+        chain, per_model = uses_of(provider)
         models = [m for m in provider.get("models") or [] if isinstance(m, str)]
         table[str(name)] = Upstream(str(name), str(url), str(key), models, chain, per_model)
     return table

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -219,13 +218,7 @@ def test_every_bundled_preset_loads_in_the_real_ccr(preset, cli, ccr_cmd, tmp_ho
     expected = [f"{provider['name']} provider registered" for provider in config["Providers"]]
     with CcrServer(tmp_home, ccr_cmd, env=env, port=port) as server:
         answer = get_json(server.url + "/", timeout=10)
-        # pino writes its log asynchronously: the server can answer before the
-        # provider lines reach the file, so give them a moment to arrive.
-        deadline = time.monotonic() + 10
-        logs = server.logs()
-        while not all(line in logs for line in expected) and time.monotonic() < deadline:
-            time.sleep(0.1)
-            logs = server.logs()
+        logs = server.logs_once("(?s)^" + "".join(f"(?=.*{re.escape(line)})" for line in expected))
     assert answer and answer["message"] == "LLMs API"
     assert "load transformer" not in logs, logs[-3000:]
     for provider in config["Providers"]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -157,6 +158,19 @@ class CcrServer:
         if not folder.is_dir():
             return ""
         return "".join(p.read_text(errors="replace") for p in sorted(folder.glob("*.log")))
+
+    def logs_once(self, pattern: str, timeout: float = 10) -> str:
+        """CCR's logs as soon as `pattern` (a regex) appears in them, or after `timeout`.
+
+        pino writes asynchronously: CCR can answer a request before the lines about it
+        (or about start-up) reach the file.
+        """
+        deadline = time.monotonic() + timeout
+        logs = self.logs()
+        while not re.search(pattern, logs) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            logs = self.logs()
+        return logs
 
     def __enter__(self) -> "CcrServer":
         return self.start()

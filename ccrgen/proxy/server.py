@@ -178,7 +178,7 @@ class Proxy:
             self._check_auth(request)
             body = await self._read_body(request)
             try:
-                count = count_tokens(body)
+                count = await self._off_loop_if_big(request.content_length or 0, count_tokens, body)
             except CountingFailed:
                 count = 0
         except ProxyError as exc:
@@ -241,9 +241,14 @@ class Proxy:
         return body
 
     async def _route(self, body: dict, size: int):
+        return await self._off_loop_if_big(size, choose_route, body, self.config, self.usage)
+
+    @staticmethod
+    async def _off_loop_if_big(size: int, fn, *args):
+        """Token counting of a big request runs in a thread, so other requests keep flowing."""
         if size > ROUTE_IN_THREAD_BYTES:
-            return await asyncio.get_running_loop().run_in_executor(None, choose_route, body, self.config, self.usage)
-        return choose_route(body, self.config, self.usage)
+            return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+        return fn(*args)
 
     def _auth_and_steps(self, upstream, model: str):
         key = (upstream.provider, model)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 import aiohttp
+import yarl
 from aiohttp import web
 
 from ccrgen import __version__
@@ -80,6 +81,7 @@ class Proxy:
         self.served = 0
         self._runner = None
         self._session: aiohttp.ClientSession | None = None
+        self._urls: dict = {}
         self._tempdir = None
         self._route_cache: dict = {}
 
@@ -107,7 +109,9 @@ class Proxy:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeout, sock_read=self.timeout),
-            auto_decompress=True, trust_env=False)
+            auto_decompress=True, trust_env=False,
+            # a proxy keeps no cookies: one provider's Set-Cookie must not follow later requests
+            cookie_jar=aiohttp.DummyCookieJar())
         app = web.Application(client_max_size=self.max_body)
         app.router.add_get("/", self._root)
         app.router.add_get("/health", self._health)
@@ -262,7 +266,10 @@ class Proxy:
 
     def _post(self, upstream, headers: dict, outgoing: dict):
         data = json.dumps(outgoing, ensure_ascii=False, separators=(",", ":")).encode()
-        return self._session.post(upstream.url, data=data, proxy=self.proxy_url,
+        url = self._urls.get(upstream.url)
+        if url is None:
+            url = self._urls[upstream.url] = yarl.URL(upstream.url)
+        return self._session.post(url, data=data, proxy=self.proxy_url,
                                   headers={**headers, "content-type": "application/json"})
 
     async def _forward(self, upstream, headers, outgoing, decision, route_headers, body):

@@ -7,7 +7,8 @@
   (and, for information, the same spec with metadata on every model: 8x the scalars)
 
 Each command runs once to warm the file cache and the .pyc cache, then --runs times; the median
-wall time counts.
+wall time counts. The short commands and their baselines run in turns (a, b, c, a, b, c, ...)
+so that a drift in the machine's speed weighs on both sides of a ratio alike.
 
     python benchmarks/bench_cli.py [--runs N]
 
@@ -56,23 +57,40 @@ if __name__ == "__main__":
 '''
 
 
+def run_once(cmd: list[str], *, env: dict | None, cwd=None, before=None, ok_codes=(0,)) -> float:
+    if before:
+        before()
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in ok_codes:
+        raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(cmd)}\n"
+                         f"{done.stderr.decode(errors='replace')[-2000:]}")
+    return elapsed
+
+
+def timing_of(samples: list[float]) -> dict:
+    return {"median_s": statistics.median(samples), "min_s": min(samples), "max_s": max(samples),
+            "runs": len(samples)}
+
+
 def time_command(cmd: list[str], runs: int, *, env: dict | None = None, cwd=None, before=None,
                  ok_codes=(0,)) -> dict:
     """Median/min/max wall seconds of `cmd` as a whole process (one warm-up run first)."""
-    samples = []
+    run_once(cmd, env=env, cwd=cwd, before=before, ok_codes=ok_codes)  # the first run only warms caches
+    return timing_of([run_once(cmd, env=env, cwd=cwd, before=before, ok_codes=ok_codes) for _ in range(runs)])
+
+
+def time_in_turns(commands: dict[str, tuple[list[str], object]], runs: int, *, env: dict) -> dict[str, dict]:
+    """Like time_command for several commands, run in turns (a, b, c, a, b, c, ...), so a
+    drift in the machine's speed during the run weighs on a command and its baseline alike."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
     for i in range(runs + 1):
-        if before:
-            before()
-        start = time.perf_counter()
-        done = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - start
-        if done.returncode not in ok_codes:
-            raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(cmd)}\n"
-                             f"{done.stderr.decode(errors='replace')[-2000:]}")
-        if i:  # the first run only warms caches
-            samples.append(elapsed)
-    return {"median_s": statistics.median(samples), "min_s": min(samples), "max_s": max(samples),
-            "runs": runs}
+        for name, (cmd, before) in commands.items():
+            elapsed = run_once(cmd, env=env, before=before)
+            if i:  # the first round only warms caches
+                samples[name].append(elapsed)
+    return {name: timing_of(values) for name, values in samples.items()}
 
 
 def ccrgen_command() -> list[str]:
@@ -125,29 +143,38 @@ def main(argv=None) -> int:
     try:
         minimal = work / "minimal_click.py"
         minimal.write_text(MINIMAL_CLICK, encoding="utf-8")
-        base_cmd = [sys.executable, str(minimal), "--help"]
-        base = {"name": "click minimal --help", "command": " ".join(base_cmd), **time_command(base_cmd, args.runs, env=env),
-                "goal": "baseline", "ok": None}
-        rows.append(base)
-        for name, extra in (("ccrgen --help", ["--help"]), ("ccrgen preset list", ["preset", "list"])):
-            cmd = ccrgen + extra
-            rows.append(row(name, cmd, time_command(cmd, args.runs, env=env), baseline=base,
-                            goal="<= 1.5x click minimal", limit_ratio=1.5))
-
         out = work / "out"
-        build_cmd = ccrgen + ["build", "--preset", "hicap", "--out", str(out)]
         clean = lambda: shutil.rmtree(out, ignore_errors=True)  # noqa: E731  (a fresh build each run)
-        build_timing = time_command(build_cmd, args.runs, env=env, before=clean)
+        commands = {
+            "click minimal --help": ([sys.executable, str(minimal), "--help"], None),
+            "ccrgen --help": (ccrgen + ["--help"], None),
+            "ccrgen preset list": (ccrgen + ["preset", "list"], None),
+            "ccrgen build --preset hicap": (ccrgen + ["build", "--preset", "hicap", "--out", str(out)], clean),
+        }
         ccr = ccr_command()
         if ccr:
-            status_cmd = ccr + ["status"]
-            status = {"name": "node cli.js status (CCR 2.0.0)", "command": " ".join(status_cmd),
-                      **time_command(status_cmd, args.runs, env=env), "goal": "baseline", "ok": None}
+            commands["node cli.js status (CCR 2.0.0)"] = (ccr + ["status"], None)
+        timings = time_in_turns(commands, args.runs, env=env)
+
+        def command_of(name):
+            return " ".join(commands[name][0])
+
+        base = {"name": "click minimal --help", "command": command_of("click minimal --help"),
+                **timings["click minimal --help"], "goal": "baseline", "ok": None}
+        rows.append(base)
+        for name in ("ccrgen --help", "ccrgen preset list"):
+            rows.append(row(name, commands[name][0], timings[name], baseline=base,
+                            goal="<= 1.5x click minimal", limit_ratio=1.5))
+        build_name = "ccrgen build --preset hicap"
+        if ccr:
+            status_name = "node cli.js status (CCR 2.0.0)"
+            status = {"name": status_name, "command": command_of(status_name), **timings[status_name],
+                      "goal": "baseline", "ok": None}
             rows.append(status)
-            rows.append(row("ccrgen build --preset hicap", build_cmd, build_timing, baseline=status,
+            rows.append(row(build_name, commands[build_name][0], timings[build_name], baseline=status,
                             goal="<= 0.5x ccr status", limit_ratio=0.5))
         else:
-            rows.append(row("ccrgen build --preset hicap", build_cmd, build_timing,
+            rows.append(row(build_name, commands[build_name][0], timings[build_name],
                             goal="<= 0.5x ccr status (CCR not installed: not compared)"))
 
         for label, metadata, goal, limit in (

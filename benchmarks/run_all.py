@@ -59,6 +59,8 @@ def run_one(script: Path, extra: list[str]) -> dict:
 def value_text(row: dict) -> str:
     if isinstance(row.get("median_s"), (int, float)):
         seconds = row["median_s"]
+        if seconds < 0.01:
+            return f"{seconds * 1000:.2f} ms"
         return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
     if "value" in row:
         value = row["value"]

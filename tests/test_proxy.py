@@ -194,6 +194,17 @@ def test_count_tokens_counts_like_ccr(serve, mock_upstream):
     assert mock_upstream.requests == []
 
 
+def test_a_providers_cookie_does_not_follow_later_requests(serve, mock_upstream):
+    # by name, not by IP address: aiohttp's default jar keeps cookies only from names
+    url = mock_upstream.chat_url.replace("127.0.0.1", "localhost")
+    client, _, _ = serve(base_config(url))
+    mock_upstream.script([{"set_cookie": "session=from-provider; Path=/"}])
+    assert client.json(user("one"))[0] == 200
+    assert client.json(user("two"))[0] == 200
+    first, second = mock_upstream.requests
+    assert "cookie" not in first.headers and "cookie" not in second.headers
+
+
 # -- auth -----------------------------------------------------------------------------------
 
 def test_client_auth_as_ccr(serve, mock_upstream):

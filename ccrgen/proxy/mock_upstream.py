@@ -18,6 +18,7 @@ Answers are OpenAI chat completions, streamed (SSE, with a final usage chunk and
     {"malformed": true}                                 a 200 whose body is not JSON
     {"echo_request": true}                              the answer text is the request body
     {"usage": {"prompt_tokens": 70000}}                 override the reported usage
+    {"set_cookie": "session=abc"}                       a Set-Cookie header on the answer
     {"when": "text", ...}                               only for a request whose body contains
                                                         "text" (others skip it, in order)
 
@@ -190,7 +191,8 @@ class MockUpstream:
             return web.Response(status=500)
         if "pause_stream" in step:
             await asyncio.sleep(float(step["pause_stream"].get("pause", 0)))
-        return web.json_response(answer.completion())
+        headers = {"set-cookie": str(step["set_cookie"])} if step.get("set_cookie") else None
+        return web.json_response(answer.completion(), headers=headers)
 
     async def _stream(self, request, answer: "_Answer", step: dict):
         response = web.StreamResponse(headers={"content-type": "text/event-stream",

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,18 +29,10 @@ sys.path.insert(0, str(HERE.parent))
 
 import aiohttp  # noqa: E402
 
-from ccrgen.ccr.runner import CcrServer, find_ccr  # noqa: E402
+from ccrgen.ccr.runner import CcrServer, find_ccr, free_port  # noqa: E402
 
 KEY = "bench-key"
 CLIENTS = 8
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_process(args: list[str], ready: Path) -> subprocess.Popen:

@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from ccrgen.ccr.runner import CcrServer, find_ccr  # noqa: E402
+from ccrgen.ccr.runner import CcrServer, find_ccr, free_port  # noqa: E402
 from ccrgen.proxy.mock_upstream import MockUpstream  # noqa: E402
 from ccrgen.proxy.routing import choose_route  # noqa: E402
 
@@ -73,11 +73,7 @@ def main() -> None:
     if not ccr:
         rows = [{"name": "ccrgen choose_route, 100,000 words", "median_s": median_of(route, args.runs)}]
     else:
-        from socket import socket
-
-        with socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         config["PORT"] = port
         with tempfile.TemporaryDirectory() as home:
             (Path(home) / ".claude-code-router").mkdir()

@@ -133,7 +133,7 @@ class _ThroughCcrgen(_Target):
 
 class _ThroughCcr(_Target):
     def __init__(self, loaded, mock_upstream: bool, ccr: str | None, env):
-        from ccrgen.ccr.runner import CcrServer, find_ccr
+        from ccrgen.ccr.runner import CcrServer, find_ccr, free_port
         from ccrgen.errors import ExternalError
         from ccrgen.proxy.mock_upstream import MockUpstream
 
@@ -161,7 +161,7 @@ class _ThroughCcr(_Target):
             config.pop("PROXY_URL", None)
         from ccrgen.proxy.auth import LOOPBACK
 
-        port = _free_port()
+        port = free_port()
         config.update(PORT=port, HOST=LOOPBACK, LOG=False)
         (ccr_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
         self.server = CcrServer(Path(self.home.name), command, env=dict(env), port=port).start()
@@ -174,14 +174,6 @@ class _ThroughCcr(_Target):
         if self.mock_handle:
             self.mock_handle.stop()
         self.home.cleanup()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(loaded, *, via: str = "ccrgen", mock_upstream: bool = False, all_models: bool = False,

@@ -9,12 +9,13 @@ with the reason otherwise.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from ccrgen.ccr.runner import free_port  # noqa: F401  (tests import it from conftest)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parents[1]
@@ -26,12 +27,6 @@ def need(what: str, how: str = "run `bash .ci/run` once, or install it yourself"
     if IN_CI:
         pytest.fail(message + " -- CI must provide it", pytrace=False)
     pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_cli(*args, env: dict | None = None, cwd=None, input: str | None = None, timeout: float = 120):

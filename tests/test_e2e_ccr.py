@@ -78,7 +78,7 @@ def hicap_spec(mock, port: int, routes: dict[str, str]) -> str:
 
 
 def assert_transformer_loaded(server: CcrServer) -> None:
-    logs = server.logs_once(r"register transformer: hicap ")
+    logs = server.wait_for_log(r"register transformer: hicap ")
     assert "load transformer" not in logs, logs[-3000:]
     assert "register transformer: hicap " in logs
 
@@ -190,7 +190,7 @@ def test_regression_the_guides_config_verbatim_sends_bearer_and_no_api_key(ccr_c
 
     with CcrServer(tmp_home, ccr_cmd, env={"HICAP_API_KEY": KEY}, port=port) as server:
         status, answer = post_messages(server, message())
-        logs = server.logs_once(r"load transformer \(~/")
+        logs = server.wait_for_log(r"load transformer \(~/")
     assert status == 200, answer
     seen = only_request(mock_upstream)
     assert seen.headers.get("authorization") == f"Bearer {KEY}"

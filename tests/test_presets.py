@@ -218,7 +218,7 @@ def test_every_bundled_preset_loads_in_the_real_ccr(preset, cli, ccr_cmd, tmp_ho
     expected = [f"{provider['name']} provider registered" for provider in config["Providers"]]
     with CcrServer(tmp_home, ccr_cmd, env=env, port=port) as server:
         answer = get_json(server.url + "/", timeout=10)
-        logs = server.logs_once("(?s)^" + "".join(f"(?=.*{re.escape(line)})" for line in expected))
+        logs = server.wait_for_log("(?s)^" + "".join(f"(?=.*{re.escape(line)})" for line in expected))
     assert answer and answer["message"] == "LLMs API"
     assert "load transformer" not in logs, logs[-3000:]
     for provider in config["Providers"]:

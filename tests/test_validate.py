@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccrgen.ccr.config import parse_config_text
-from ccrgen.validate import compiled_accepts, compiled_digest, reference_accepts, schema_digest
+from ccrgen.schema_compile import compiled_digest, schema_digest
+from ccrgen.validate import compiled_accepts, reference_accepts
 from conftest import REPO
 
 CORPUS = sorted((REPO / "tests" / "lint_corpus").glob("*/*.json"))
@@ -23,7 +24,7 @@ CORPUS = sorted((REPO / "tests" / "lint_corpus").glob("*/*.json"))
 def test_the_compiled_check_was_generated_from_the_committed_schema():
     assert compiled_digest() == schema_digest(), (
         "ccrgen/_ccr_config_check.py is older than schemas/ccr-config.schema.json: "
-        "run `python -m ccrgen.validate` (pip install fastjsonschema) and commit the result")
+        "run `python -m ccrgen.schema_compile` (pip install fastjsonschema) and commit the result")
 
 
 @pytest.mark.parametrize("config_file", CORPUS, ids=lambda p: f"{p.parent.name}/{p.name}")

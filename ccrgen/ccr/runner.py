@@ -93,6 +93,15 @@ def get_json(url: str, timeout: float = 1.0) -> dict | None:
         return None
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now (for a server started next)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 class CcrServer:
     """A real CCR started with `ccr start` in `home`; stopped with `ccr stop`, then by signal."""
 
@@ -159,8 +168,8 @@ class CcrServer:
             return ""
         return "".join(p.read_text(errors="replace") for p in sorted(folder.glob("*.log")))
 
-    def logs_once(self, pattern: str, timeout: float = 10) -> str:
-        """CCR's logs as soon as `pattern` (a regex) appears in them, or after `timeout`.
+    def wait_for_log(self, pattern: str, timeout: float = 10) -> str:
+        """CCR's logs once `pattern` (a regex) appears in them, or after `timeout` anyway.
 
         pino writes asynchronously: CCR can answer a request before the lines about it
         (or about start-up) reach the file.

@@ -18,7 +18,7 @@ Answers are OpenAI chat completions, streamed (SSE, with a final usage chunk and
     {"malformed": true}                                 a 200 whose body is not JSON
     {"echo_request": true}                              the answer text is the request body
     {"usage": {"prompt_tokens": 70000}}                 override the reported usage
-    {"set_cookie": "session=abc"}                       a Set-Cookie header on the answer
+    {"set_cookie": "session=abc"}                       a Set-Cookie header (non-streamed answers)
     {"when": "text", ...}                               only for a request whose body contains
                                                         "text" (others skip it, in order)
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Callable
 
 import aiohttp
-import yarl
 from aiohttp import web
 
 from ccrgen import __version__
@@ -81,7 +80,6 @@ class Proxy:
         self.served = 0
         self._runner = None
         self._session: aiohttp.ClientSession | None = None
-        self._urls: dict = {}
         self._tempdir = None
         self._route_cache: dict = {}
 
@@ -266,10 +264,7 @@ class Proxy:
 
     def _post(self, upstream, headers: dict, outgoing: dict):
         data = json.dumps(outgoing, ensure_ascii=False, separators=(",", ":")).encode()
-        url = self._urls.get(upstream.url)
-        if url is None:
-            url = self._urls[upstream.url] = yarl.URL(upstream.url)
-        return self._session.post(url, data=data, proxy=self.proxy_url,
+        return self._session.post(upstream.parsed_url, data=data, proxy=self.proxy_url,
                                   headers={**headers, "content-type": "application/json"})
 
     async def _forward(self, upstream, headers, outgoing, decision, route_headers, body):

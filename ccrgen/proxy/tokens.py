@@ -127,7 +127,7 @@ def _pool():
     return _POOL
 
 
-def count_text_tokens(texts, *, part_size: int = PARALLEL_CHARS) -> int:
+def count_text_tokens(texts) -> int:
     """cl100k tokens in `texts`, counted as CCR's tiktoken counts each one.
 
     Raises CountingFailed where CCR's count fails (a special token such as <|endoftext|>).
@@ -135,9 +135,9 @@ def count_text_tokens(texts, *, part_size: int = PARALLEL_CHARS) -> int:
     enc = encoding()
     texts = [text if isinstance(text, str) else str(text) for text in texts]
     try:
-        if sum(map(len, texts)) < 2 * part_size or _cores() < 2:
+        if sum(map(len, texts)) < 2 * PARALLEL_CHARS or _cores() < 2:
             return sum(len(enc.encode(text)) for text in texts)
-        parts = [part for text in texts for part in _parts(text, part_size)]
+        parts = [part for text in texts for part in _parts(text, PARALLEL_CHARS)]
         return sum(_pool().map(lambda part: len(enc.encode(part)), parts))
     except ValueError as exc:  # disallowed special token (none holds a space, so no cut splits one)
         raise CountingFailed(str(exc).splitlines()[0]) from None

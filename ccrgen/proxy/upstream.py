@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import env_references, providers_of
@@ -30,6 +31,13 @@ class Upstream:
     models: list[str]
     chain: list = field(default_factory=list)            # provider-level `use`
     model_chains: dict = field(default_factory=dict)     # model -> `use`
+
+    @cached_property
+    def parsed_url(self):
+        """`url` parsed once (yarl, as aiohttp takes it), not on every request."""
+        import yarl
+
+        return yarl.URL(self.url)
 
     def headers_and_steps(self, model: str, customs: dict[str, CustomTransformer]) -> tuple[dict, list]:
         headers = {"authorization": f"Bearer {self.key}"}

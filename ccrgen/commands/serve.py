@@ -27,14 +27,13 @@ def command(spec, config_file, preset, host, port, mock_upstream, ready_file):
     Each response says where it went in `x-ccrgen-route` and `x-ccrgen-model`.
     """
     import asyncio
+    import sys
     from pathlib import Path
 
     from ccrgen.errors import ExternalError
     from ccrgen.proxy.server import Proxy
 
     loaded = load_source(spec, config_file, preset)
-
-    import sys
 
     def log(line: str) -> None:  # one line per request: kept cheap (no click.echo)
         sys.stderr.write(line + "\n")

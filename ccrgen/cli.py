@@ -31,9 +31,17 @@ COMMANDS = {
     "serve": ("serve", "Run the built-in proxy that routes like CCR 2.0.0."),
     "smoke": ("smoke", "Send one request down every route and show where it landed."),
     "mock-upstream": ("mock_upstream", "Run the mock OpenAI-compatible upstream (for testing)."),
+    "completion": ("completion", "Print the shell completion script (bash, zsh, fish)."),
 }
 
 EXIT_BUG = 70
+EXIT_USAGE = 2     # the command line itself is wrong: an unknown command or option, a bad value
+
+
+class UnknownCommand(click.UsageError):
+    def __init__(self, name: str, suggestion: str | None, ctx):
+        super().__init__(f"no such command '{name}'", ctx)
+        self.suggestion = suggestion
 
 
 class LazyGroup(click.Group):
@@ -46,19 +54,49 @@ class LazyGroup(click.Group):
         module = importlib.import_module(f"ccrgen.commands.{COMMANDS[name][0]}")
         return module.command
 
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS and not ctx.resilient_parsing:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
+            raise UnknownCommand(name, close[0] if close else None, ctx)
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx, formatter):
         rows = [(name, help_text) for name, (_m, help_text) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             invoke_without_command=True)
 @click.version_option(__version__, prog_name="ccrgen")
-def cli():
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None,
+              help="Colour the output: auto (a terminal, unless NO_COLOR), always (also FORCE_COLOR), never.")
+@click.pass_context
+def cli(ctx, color):
     """ccrgen: build, lint, diff and smoke-test Claude Code Router (CCR 2.0.0) configs.
 
     Start with `ccrgen build --preset hicap --out build/`, or `ccrgen init --preset hicap`.
     """
+    from ccrgen import console
+
+    console.set_choice(color)
+    ctx.color = console.use_color()
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def _usage_error(exc: click.UsageError) -> str:
+    from ccrgen.console import error_line
+
+    if isinstance(exc, UnknownCommand):
+        hint = f"did you mean '{exc.suggestion}'? " if exc.suggestion else ""
+        return error_line(exc.format_message(), hint + "`ccrgen --help` lists the commands")
+    where = exc.ctx.command_path if exc.ctx is not None else "ccrgen"
+    message = exc.format_message()
+    return error_line(message[:1].lower() + message[1:], f"see `{where} --help`")
 
 
 def main(argv=None) -> None:
@@ -72,8 +110,13 @@ def main(argv=None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        click.echo(_usage_error(exc), err=True)
+        sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        exc.show()
+        from ccrgen.console import error_line
+
+        click.echo(error_line(exc.format_message()), err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -145,3 +145,35 @@ def test_doctor_changes_nothing_and_text_output_is_plain_when_piped(cli, tmp_hom
     assert snapshot(tmp_home) == before
     assert "\x1b[" not in result.stdout
     assert re.search(r"^✗ environment: ", result.stdout, re.M) and re.search(r"^    fix: ", result.stdout, re.M)
+
+
+def test_environment_is_judged_in_the_running_ccr_process_not_the_shell(cli, tmp_home, ccr_cmd):
+    """CCR started without the key: the shell having it now does not help CCR, and doctor says
+    so; CCR started with it: a shell without it is not an error."""
+    port = free_port()
+    install(cli, tmp_home, port)
+    with CcrServer(tmp_home, ccr_cmd, env={"HICAP_API_KEY": ""}, port=port):
+        code, results = doctor(cli, tmp_home, env={"HICAP_API_KEY": KEY})
+        pid = int((tmp_home / ".claude-code-router" / ".claude-code-router.pid").read_text())
+    assert code == 1, results
+    unset = [r for r in with_status(results, "error") if r["check"] == "environment"]
+    assert unset and "not set in the environment of the running CCR" in unset[0]["message"], results
+    assert "sends the literal text '$HICAP_API_KEY'" in unset[0]["message"]
+    assert "ccr restart" in unset[0]["hint"]
+    checked = [r for r in results if r["check"] == "environment" and r["message"].startswith("checked ")]
+    assert checked and f"running CCR (pid {pid})" in checked[0]["message"]
+
+    with CcrServer(tmp_home, ccr_cmd, env={"HICAP_API_KEY": KEY}, port=port):
+        code, results = doctor(cli, tmp_home, env={"HICAP_API_KEY": ""})
+    assert not [r for r in with_status(results, "error") if r["check"] == "environment"], results
+    assert any(r["message"] == "$HICAP_API_KEY is set" for r in results)
+
+
+def test_environment_without_a_running_ccr_is_the_shells(cli, tmp_home):
+    install(cli, tmp_home, free_port())
+    code, results = doctor(cli, tmp_home, env={"HICAP_API_KEY": ""})
+    assert code == 1
+    checked = [r for r in results if r["check"] == "environment" and r["message"].startswith("checked ")]
+    assert checked and "this shell's environment" in checked[0]["message"]
+    unset = [r for r in with_status(results, "error") if r["check"] == "environment"]
+    assert unset and "would send the literal text" in unset[0]["message"]

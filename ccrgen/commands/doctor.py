@@ -22,6 +22,7 @@ def command(spec, ccr_dir, as_json, online):
 
     Changes nothing. Exit 0 when no check fails, 1 when one does.
     """
+    from ccrgen.console import use_color
     from ccrgen.doctor import report
     from ccrgen.doctor.checks import Situation, run_checks
     from ccrgen.loader import DEFAULT_SPEC
@@ -33,6 +34,6 @@ def command(spec, ccr_dir, as_json, online):
     if as_json:
         click.echo(report.as_json(results), nl=False)
     else:
-        click.echo(report.text(results, color=sys.stdout.isatty()), nl=False)
+        click.echo(report.text(results, color=use_color()), nl=False)
     if any(r.status == "error" for r in results):
         sys.exit(1)

@@ -12,7 +12,10 @@ def spec_argument(func):
 
 
 def preset_option(func):
-    return click.option("--preset", metavar="NAME", help="Use a preset instead of a spec file.")(func)
+    from ccrgen.completion import complete_presets
+
+    return click.option("--preset", metavar="NAME", help="Use a preset instead of a spec file.",
+                        shell_complete=complete_presets)(func)
 
 
 def ccr_dir_option(func):

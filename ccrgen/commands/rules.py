@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from ccrgen.completion import complete_rule_codes
+
 
 @click.command("rules")
-@click.argument("code", required=False)
+@click.argument("code", required=False, shell_complete=complete_rule_codes)
 @click.option("--markdown", is_flag=True, help="Print every rule as Markdown (docs/rules.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the rules as JSON.")
 def command(code, markdown, as_json):

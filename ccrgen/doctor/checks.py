@@ -94,20 +94,58 @@ def _references(config: dict) -> dict[str, list[str]]:
     return used
 
 
+def configured_port(s: Situation) -> int:
+    try:
+        return int(str(s.config.get("PORT", facts.DEFAULT_PORT))) if s.config is not None else facts.DEFAULT_PORT
+    except ValueError:
+        return facts.DEFAULT_PORT
+
+
+def running_ccr_pid(s: Situation) -> int | None:
+    """The pid of the CCR serving this config: its pid file's process when alive, else the
+    process that listens on the configured port and answers as CCR."""
+    from ccrgen.doctor import probe
+
+    pid = _read_pid(s.ccr_dir / facts.PID_FILE_NAME)
+    if pid and probe.pid_alive(pid):
+        return pid
+    listener = probe.port_listener("127.0.0.1", configured_port(s))
+    return listener.pid if listener.ccr_version else None
+
+
+def judged_environment(s: Situation) -> tuple[Mapping[str, str], str]:
+    """The environment CCR really has: the running CCR's own (/proc/PID/environ) when it
+    runs and can be read, else this shell's (what a `ccr start` from here would get)."""
+    from ccrgen.doctor import probe
+
+    pid = running_ccr_pid(s)
+    if pid is None:
+        return s.env, "this shell's environment (CCR is not running; `ccr start` from here gets it)"
+    env = probe.process_environ(pid)
+    if env is None:
+        return s.env, f"this shell's environment (the running CCR, pid {pid}, does not let its own be read)"
+    return env, f"the environment of the running CCR (pid {pid})"
+
+
 @check
 def environment(s: Situation) -> list[CheckResult]:
     if s.config is None:
         return []
     from ccrgen.secrets import looks_like_placeholder
 
-    results = []
-    for name, keys in sorted(_references(s.config).items()):
-        value = s.env.get(name)
+    references = _references(s.config)
+    env, where = judged_environment(s) if references else (s.env, "")
+    running = where.startswith("the environment of the running CCR")
+    restart = ", then `ccr restart` from that shell" if running else ", then `ccr start`"
+    results = [CheckResult("environment", OK, f"checked {where}")] if references else []
+    for name, keys in sorted(references.items()):
+        value = env.get(name)
         if not value:
             results.append(CheckResult(
                 "environment", ERROR,
-                f"${name} is not set (used by {', '.join(keys)}): CCR would send the literal text '${name}'",
-                f"export {name}=<your key> in the shell that starts CCR, then `ccr restart`"))
+                f"${name} is not set in {where.split(' (')[0]} (used by {', '.join(keys)}): "
+                f"CCR {'sends' if running else 'would send'} the literal text '${name}'",
+                f"export {name}=<your key> in the shell that starts CCR{restart}"))
         elif looks_like_placeholder(value):
             results.append(CheckResult("environment", WARNING, f"${name} looks like a placeholder, not a key",
                                        f"set {name} to the real key from your provider"))

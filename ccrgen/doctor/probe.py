@@ -84,6 +84,21 @@ def _zombie(pid: int) -> bool:
         return False
 
 
+def process_environ(pid: int) -> dict[str, str] | None:
+    """The environment a process started with (Linux /proc/PID/environ), or None when it
+    cannot be read (another user's process, not Linux, gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return None
+    env = {}
+    for item in raw.split(b"\0"):
+        name, sep, value = item.partition(b"=")
+        if sep and name:
+            env[name.decode(errors="replace")] = value.decode(errors="replace")
+    return env
+
+
 def process_start_time(pid: int) -> float | None:
     """When a process started, as a Unix time (Linux /proc)."""
     try:

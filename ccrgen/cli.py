@@ -25,6 +25,7 @@ COMMANDS = {
     "lint": ("lint", "Find mistakes in specs and CCR config.json files."),
     "rules": ("rules", "List lint rules, or explain one."),
     "diff": ("diff", "Show what a build would change in the installed config."),
+    "resolve": ("resolve", "Show the merged spec, each value with the file and line it came from."),
     "import": ("import_", "Turn an existing CCR config.json into a spec."),
     "doctor": ("doctor", "Check this machine's CCR setup and say how to fix problems."),
     "route": ("route", "Show which route and model a request would take, and why."),

@@ -49,6 +49,22 @@ def all_presets() -> list[PresetRef]:
     return refs
 
 
+def display_name(file: str | Path) -> str:
+    """How a file is named to the user: `preset hicap` for a bundled preset (never its
+    site-packages path), `preset NAME (user)` for a user preset, else the path as given."""
+    path = Path(file)
+    if path.name.endswith(PRESET_SUFFIX):
+        try:
+            real = path.resolve()
+            if real.parent == data_dir("presets").resolve():
+                return f"preset {path.name[: -len(PRESET_SUFFIX)]}"
+            if real.parent == user_presets_dir().resolve():
+                return f"preset {path.name[: -len(PRESET_SUFFIX)]} (user)"
+        except OSError:
+            pass
+    return str(file)
+
+
 def find_preset(name: str, *, bundled_only: bool = False) -> PresetRef:
     if bundled_only:
         refs = {n: PresetRef(n, p, "bundled") for n, p in _scan(data_dir("presets")).items()}

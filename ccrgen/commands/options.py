@@ -44,3 +44,11 @@ def load_source(spec: Path | None, config_file: Path | None, preset: str | None)
     if spec and config_file:
         raise InputError("give a spec or --config, not both")
     return loader.load(config_file or spec, preset=preset)
+
+
+def format_option(func):
+    """`--format text|json`, with `--json` kept as its alias: every command that reports."""
+    func = click.option("--json", "format_", flag_value="json", hidden=True,
+                        help="Same as --format json.")(func)
+    return click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, help="Output format.")(func)

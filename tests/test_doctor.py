@@ -127,7 +127,7 @@ def test_online_reports_a_refused_key_without_printing_it(cli, tmp_home, mock_up
     mock_upstream.script({"error": {"status": 401, "message": f"bad key {KEY}"}})
     result = cli("doctor", "--online", env={"HOME": str(tmp_home), "HICAP_API_KEY": KEY}, cwd=tmp_home)
     assert KEY not in result.stdout + result.stderr
-    assert re.search(r"✗ online: hicap \(.*\): HTTP 401", result.stdout)
+    assert re.search(r"^online\n(  .*\n)*  ✗ hicap \(.*\): HTTP 401", result.stdout, re.M)
     [request] = mock_upstream.requests
     assert request.headers.get("api-key") == KEY and "authorization" not in request.headers
     assert request.body["max_tokens"] == 1
@@ -144,7 +144,9 @@ def test_doctor_changes_nothing_and_text_output_is_plain_when_piped(cli, tmp_hom
     result = cli("doctor", env={"HOME": str(tmp_home)}, cwd=tmp_home)
     assert snapshot(tmp_home) == before
     assert "\x1b[" not in result.stdout
-    assert re.search(r"^✗ environment: ", result.stdout, re.M) and re.search(r"^    fix: ", result.stdout, re.M)
+    # grouped by check: a heading, then marked lines, each failing one with its fix below it
+    assert re.search(r"^environment\n(  . .*\n(      fix: .*\n)?)*  ✗ \$HICAP_API_KEY is not set", result.stdout, re.M)
+    assert re.search(r"^  ✗ .*\n      fix: ", result.stdout, re.M)
 
 
 def test_environment_is_judged_in_the_running_ccr_process_not_the_shell(cli, tmp_home, ccr_cmd):

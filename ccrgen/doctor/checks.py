@@ -13,6 +13,7 @@ from typing import Callable, Mapping
 from ccrgen.ccr import facts
 
 OK, WARNING, ERROR = "ok", "warning", "error"
+ENV_UNSET = "CCR072"   # the lint rule for the same fact: one code and one severity everywhere
 MIN_NODE = 20
 
 
@@ -38,6 +39,7 @@ class Situation:
     installed: object = None            # LoadedConfig of the installed config.json
     problem: object = None              # the CcrgenError that stopped it loading
     loaded: dict = field(default_factory=dict)   # transformer path -> CustomTransformer (name, headers)
+    judged: tuple | None = None         # (environment, which one) CCR runs with: judged_environment()
 
     @property
     def config_path(self) -> Path:
@@ -94,6 +96,10 @@ def _references(config: dict) -> dict[str, list[str]]:
     return used
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
 def configured_port(s: Situation) -> int:
     try:
         return int(str(s.config.get("PORT", facts.DEFAULT_PORT))) if s.config is not None else facts.DEFAULT_PORT
@@ -116,6 +122,13 @@ def running_ccr_pid(s: Situation) -> int | None:
 def judged_environment(s: Situation) -> tuple[Mapping[str, str], str]:
     """The environment CCR really has: the running CCR's own (/proc/PID/environ) when it
     runs and can be read, else this shell's (what a `ccr start` from here would get)."""
+    if s.judged is not None:
+        return s.judged
+    s.judged = _judge_environment(s)
+    return s.judged
+
+
+def _judge_environment(s: Situation) -> tuple[Mapping[str, str], str]:
     from ccrgen.doctor import probe
 
     pid = running_ccr_pid(s)
@@ -144,7 +157,7 @@ def environment(s: Situation) -> list[CheckResult]:
             results.append(CheckResult(
                 "environment", ERROR,
                 f"${name} is not set in {where.split(' (')[0]} (used by {', '.join(keys)}): "
-                f"CCR {'sends' if running else 'would send'} the literal text '${name}'",
+                f"CCR {'sends' if running else 'would send'} the literal text '${name}' [{ENV_UNSET}]",
                 f"export {name}=<your key> in the shell that starts CCR{restart}"))
         elif looks_like_placeholder(value):
             results.append(CheckResult("environment", WARNING, f"${name} looks like a placeholder, not a key",
@@ -344,7 +357,9 @@ def config_quality(s: Situation) -> list[CheckResult]:
     from ccrgen.lint.engine import lint
 
     results = []
-    errors = [f for f in lint(s.installed, env=s.env) if f.severity == "error"]
+    env, _where = judged_environment(s)
+    # an unset variable is the environment check's finding (same code, same severity)
+    errors = [f for f in lint(s.installed, env=env) if f.severity == "error" and f.code != ENV_UNSET]
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -360,7 +375,7 @@ def config_quality(s: Situation) -> list[CheckResult]:
 def _matches_spec(s: Situation) -> list[CheckResult]:
     if s.spec is None:
         return []
-    from ccrgen.commands.diff import planned_changes
+    from ccrgen.plan import config_changes as planned_changes
     from ccrgen.errors import CcrgenError
     from ccrgen.loader import load
 
@@ -371,7 +386,7 @@ def _matches_spec(s: Situation) -> list[CheckResult]:
                             f"`ccrgen build {s.spec}` explains")]
     if changes or files:
         return [CheckResult("config", WARNING, f"the installed config is not what {s.spec} builds "
-                            f"({len(changes) + len(files)} differences)",
+                            f"({plural(len(changes) + len(files), 'difference')})",
                             f"see them with `ccrgen diff {s.spec}`, install with `ccrgen build {s.spec} --install`")]
     return [CheckResult("config", OK, f"the installed config is what {s.spec} builds")]
 

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+SCHEMA_NAME = "ccrgen.schema.json"
+
 STARTER = """\
 # yaml-language-server: $schema={schema_url}
 #
@@ -50,10 +52,13 @@ def command(preset, output, force):
     spec = resolve_file(find_preset(preset).path).spec
     provider = next(iter(spec.providers), "my-provider")
     text = STARTER.format(
-        schema_url=(data_dir("schemas") / "ccrgen.schema.json").as_uri(),
+        schema_url=SCHEMA_NAME,
         preset=preset, provider=provider, default_route=spec.routes.default or "provider,model",
     )
     output = output.absolute()
-    write_files(output.parent, {output.name: (text, PUBLIC)})
-    click.echo(f"wrote {output} (extends {preset})")
+    # The schema goes beside the spec and the $schema line names it relatively: it survives a
+    # rebuilt venv and travels with the spec (`ccrgen schema > ccrgen.schema.json` refreshes it).
+    schema = (data_dir("schemas") / SCHEMA_NAME).read_text(encoding="utf-8")
+    write_files(output.parent, {output.name: (text, PUBLIC), SCHEMA_NAME: (schema, PUBLIC)})
+    click.echo(f"wrote {output} (extends {preset}) and {SCHEMA_NAME} beside it for editors")
     click.echo(f"next: `ccrgen build {output.name} --install`, or `ccrgen diff {output.name}` first")

@@ -45,7 +45,7 @@ def test_exported_preset_installs_with_real_ccr(cli, tmp_home, ccr_cmd, node_bin
 
 def test_export_elsewhere_says_how_to_install(cli, tmp_path):
     out = tmp_path / "share" / "deepseek"
-    done = cli("preset", "export", "deepseek", "--ccr", "-o", out)
+    done = cli("preset", "export", "deepseek", "-o", out)  # --ccr is the default format
     assert done.returncode == 0, done.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["name"] == "deepseek" and manifest["ccrVersion"] == "2.0.0"

@@ -48,7 +48,7 @@ def show(name):
 
 @command.command("export")
 @click.argument("name")
-@click.option("--ccr", "as_ccr", is_flag=True, required=True, help="Write CCR 2.0.0's preset format (the only one).")
+@click.option("--ccr", "as_ccr", is_flag=True, help="CCR 2.0.0's preset format (the default and only one).")
 @ccr_dir_option
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Write the folder here instead (to share it).")

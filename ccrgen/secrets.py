@@ -80,3 +80,45 @@ def mask_everything(value: Any, key: str = "") -> Any:
     if key and is_secret_key(key) and isinstance(value, (int, float)) and not isinstance(value, bool):
         return MASK
     return value
+
+
+URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+SECRET_QUERY_KEY = re.compile(r"(^|[-_.])(key|sig|signature|code|auth|credential|pass)([-_.]|$)|" + SECRET_KEY.pattern, re.I)
+
+
+def mask_url(url: str) -> str:
+    """`url` with the credentials it carries masked: the `user:pass@` part, and the values
+    of query parameters that hold secrets (`?key=`, `?api_key=`, `?token=`...) or look like
+    a key. Anything that is not a URL is returned as it is."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    if not isinstance(url, str) or "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = MASK + "@" + netloc.rpartition("@")[2]
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode([(k, MASK if v and (SECRET_QUERY_KEY.search(k) or looks_like_key(v)) else v)
+                               for k, v in pairs], safe="*$")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:  # not parseable (a bad IPv6 literal...): keep only the scheme
+        return url.partition("://")[0] + "://" + MASK
+
+
+def mask_urls_in(text: str) -> str:
+    """Free text (an error message) with every URL in it passed through mask_url."""
+    return URL_IN_TEXT.sub(lambda match: mask_url(match.group(0)), text)
+
+
+def url_has_credentials(url: str) -> bool:
+    """True when `url` carries `user:pass@` (or just `user@`) before its host."""
+    from urllib.parse import urlsplit
+
+    try:
+        return "@" in urlsplit(url).netloc
+    except ValueError:
+        return False

@@ -31,9 +31,15 @@ def refusal(path: str, headers, apikey: str | None) -> str | None:
     key = presented_key(headers)
     if not key:
         return "APIKEY is missing"
-    if not hmac.compare_digest(key.encode(), str(apikey).encode()):
+    if not hmac.compare_digest(_raw(key), _raw(str(apikey))):
         return "Invalid API key"
     return None
+
+
+def _raw(text: str) -> bytes:
+    """A header value's bytes: aiohttp decodes headers as UTF-8 with surrogateescape, so a
+    key that is not UTF-8 is compared as the bytes the client sent (never a 500)."""
+    return text.encode("utf-8", "surrogateescape")
 
 
 def bind_host(requested: str | None, apikey: str | None) -> tuple[str, str | None]:

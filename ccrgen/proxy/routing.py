@@ -28,19 +28,35 @@ class RouteDecision:
         return f"{self.provider},{self.model}"
 
 
-@dataclass
 class SessionUsage:
     """Last usage per session id, for CCR's rule: a session whose last request was long
-    stays on long context while requests are above 20,000 tokens."""
+    stays on long context while requests are above 20,000 tokens. An LRU of `limit`
+    sessions (ccrgen.limits.MAX_SESSIONS_TRACKED: 100, CCR 2.0.0's `new D6(100)`; a read
+    refreshes a session as CCR's does), so new session ids cannot grow the proxy's memory."""
 
-    last: dict[str, dict] = field(default_factory=dict)
+    def __init__(self, limit: int | None = None) -> None:
+        from collections import OrderedDict
+
+        from ccrgen.limits import MAX_SESSIONS_TRACKED
+
+        self.limit = limit if limit is not None else MAX_SESSIONS_TRACKED
+        self.last: OrderedDict[str, dict] = OrderedDict()
 
     def record(self, session_id: str | None, usage: dict) -> None:
         if session_id:
             self.last[session_id] = usage
+            self.last.move_to_end(session_id)
+            while len(self.last) > self.limit:
+                self.last.popitem(last=False)
 
     def get(self, session_id: str | None) -> dict | None:
-        return self.last.get(session_id) if session_id else None
+        if not session_id or session_id not in self.last:
+            return None
+        self.last.move_to_end(session_id)
+        return self.last[session_id]
+
+    def __len__(self) -> int:
+        return len(self.last)
 
 
 def session_id_of(body: dict) -> str | None:

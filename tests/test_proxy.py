@@ -170,17 +170,19 @@ def test_request_reaches_the_provider_as_a_chat_completion(serve, mock_upstream)
     assert client.json(body)[0] == 200
     sent = mock_upstream.requests[-1].body
     assert sent["model"] == "main" and sent["max_tokens"] == 300 and sent["temperature"] == 0.2
-    assert sent["stop"] == ["STOP"] and sent["tool_choice"] == "required"
+    # exactly CCR 2.0.0's shape (tests/test_builtins_vs_ccr.py): no `stop`, "any" kept
+    assert "stop" not in sent and sent["tool_choice"] == "any" and sent["stream"] is False
     assert sent["tools"] == [{"type": "function", "function": {"name": "Bash", "description": "run",
                                                                "parameters": {"type": "object"}}}]
     roles = [m["role"] for m in sent["messages"]]
     assert roles == ["system", "user", "assistant", "tool", "user"]
     assert [p["text"] for p in sent["messages"][0]["content"]] == ["You are terse.", "Really."]
-    assert sent["messages"][1]["content"][1] == {"type": "image_url",
+    assert sent["messages"][1]["content"][1] == {"type": "image_url", "media_type": "image/png",
                                                   "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
     assert sent["messages"][2] == {"role": "assistant", "content": "running", "tool_calls": [
-        {"id": "t1", "type": "function", "function": {"name": "Bash", "arguments": '{"c":"ls"}'}}]}
-    assert sent["messages"][3] == {"role": "tool", "tool_call_id": "t1", "content": "a.txt"}
+        {"id": "t1", "type": "function", "function": {"name": "Bash", "arguments": '{"c":"ls"}'}}],
+        "thinking": {"content": "hmm", "signature": "s"}}
+    assert sent["messages"][3] == {"role": "tool", "tool_call_id": "t1", "content": '[{"type":"text","text":"a.txt"}]'}
     assert sent["messages"][4]["content"] == [{"type": "text", "text": "and?"}]
 
 
@@ -300,7 +302,7 @@ def test_set_variables_are_interpolated(serve, mock_upstream, monkeypatch):
 
 def test_builtin_transformers_applied_or_reported_by_name(serve, mock_upstream):
     config = base_config(mock_upstream.chat_url)
-    config["Providers"][0]["transformer"] = {"use": [["maxtoken", {"max_tokens": 50}], "enhancetool"],
+    config["Providers"][0]["transformer"] = {"use": [["maxtoken", {"max_tokens": 50}], "vertex-gemini"],
                                              "deep": {"use": ["streamoptions"]}}
     client, proxy, _ = serve(config)
     client.json(user())
@@ -308,7 +310,7 @@ def test_builtin_transformers_applied_or_reported_by_name(serve, mock_upstream):
     client.events(user(thinking={"type": "enabled", "budget_tokens": 10}))
     assert mock_upstream.requests[-1].body["stream_options"] == {"include_usage": True}
     unimplemented = [note for note in proxy.notes if "not implemented" in note]
-    assert len(unimplemented) == 1 and "'enhancetool'" in unimplemented[0]
+    assert len(unimplemented) == 1 and "'vertex-gemini'" in unimplemented[0]
 
 
 # -- upstream trouble -------------------------------------------------------------------------

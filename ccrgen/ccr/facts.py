@@ -28,6 +28,14 @@ BUILTIN_TRANSFORMERS = frozenset({
     "vercel", "vertex-claude", "vertex-gemini",
 })
 
+# Built-ins CCR 2.0.0 registers as an instance (`name = ...`), not as a class (`static
+# TransformerName`): `[NAME, {options}]` in a `use` list makes CCR call `new` on the instance,
+# which throws, and the whole provider is left unregistered ("provider registered error").
+INSTANCE_BUILTINS = frozenset({
+    "Anthropic", "OpenAI", "cerebras", "cleancache", "deepseek", "enhancetool", "forcereasoning",
+    "gemini", "groq", "openai-responses", "streamoptions", "tooluse", "vertex-claude", "vertex-gemini",
+})
+
 # Top-level keys CCR 2.0.0 reads. Others are kept and ignored.
 KNOWN_TOP_LEVEL_KEYS = (
     "LOG", "LOG_LEVEL", "HOST", "PORT", "APIKEY", "API_TIMEOUT_MS", "PROXY_URL",

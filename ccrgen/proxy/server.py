@@ -14,6 +14,7 @@ request is logged on one line that says the same.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import tempfile
@@ -23,25 +24,31 @@ from typing import Callable
 
 import aiohttp
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
-from ccrgen import __version__
+
+from ccrgen import __version__, limits
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import as_ccr_sees_it
-from ccrgen.proxy import auth, translate
+from ccrgen.proxy import auth, fallback, http_errors, translate
+from ccrgen.proxy.http_errors import one_line as _one_line, printable as _printable
+from ccrgen.proxy.request import RequestInvalid, decode_body, parse_request, reject_constant
 from ccrgen.proxy.routing import SessionUsage, choose_route, session_id_of
-from ccrgen.proxy.upstream import apply_steps, plan
+from ccrgen.proxy.upstream import apply_steps, plan, urls_with_credentials, uses_of
+from ccrgen.secrets import mask_urls_in
 
-MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_BODY_BYTES = limits.MAX_REQUEST_BYTES
 ROUTE_IN_THREAD_BYTES = 200_000      # count tokens of bigger requests off the event loop
 
 
 class ProxyError(Exception):
     """An answer in Anthropic's error format."""
 
-    def __init__(self, status: int, message: str, kind: str | None = None):
+    def __init__(self, status: int, message: str, kind: str | None = None, close: bool = False):
         super().__init__(message)
         self.status, self.message = status, message
         self.kind = kind or translate.error_type_for(status)
+        self.close = close   # the request body was not read to its end: close the connection
 
 
 def timeout_seconds(raw_config: dict) -> float:
@@ -74,14 +81,16 @@ class Proxy:
         self.max_body = max_body
         self.timeout = timeout_seconds(self.raw)
         self.proxy_url = self.raw.get("PROXY_URL") or None
-        self.usage = SessionUsage()
+        self.usage = SessionUsage()      # bounded: limits.MAX_SESSIONS_TRACKED sessions
         self.notes = [host_note] if host_note else []
         self.in_flight = 0
         self.served = 0
         self._runner = None
         self._session: aiohttp.ClientSession | None = None
         self._tempdir = None
-        self._route_cache: dict = {}
+        # (provider, model) -> (headers, steps), least recently used dropped past the limit
+        self._route_cache = functools.lru_cache(maxsize=limits.MAX_ROUTE_CACHE_ENTRIES)(self._headers_and_steps)
+        refuse_credentials_in_urls(loaded, self.config)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
@@ -94,29 +103,33 @@ class Proxy:
 
             self.mock = await MockUpstream("127.0.0.1", 0).start()
             for provider in self.config.get("Providers") or self.config.get("providers") or []:
-                if isinstance(provider, dict):
-                    provider["api_base_url"] = self.mock.chat_url
+                if isinstance(provider, dict):  # the mock answers as this provider would, auth included
+                    provider["api_base_url"] = self.mock.provider_url(provider.get("name"), provider.get("api_base_url"),
+                                                                      uses_of(provider)[0])
             self.proxy_url = None
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(http_errors.loop_errors_to(lambda line: self.log(self._mask(line))))
         from ccrgen.proxy.tokens import encoding
 
         warm = loop.run_in_executor(None, encoding)  # load the tokenizer before the first request
         self.plan = await loop.run_in_executor(None, self._plan)
         await warm
-        self.notes += self.plan.notes
+        self.notes += [mask_urls_in(note) for note in self.plan.notes]   # URL credentials
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeout, sock_read=self.timeout),
             auto_decompress=True, trust_env=False,
             # a proxy keeps no cookies: one provider's Set-Cookie must not follow later requests
             cookie_jar=aiohttp.DummyCookieJar())
-        app = web.Application(client_max_size=self.max_body)
+        app = web.Application(client_max_size=self.max_body, middlewares=[self._last_resort])
         app.router.add_get("/", self._root)
         app.router.add_get("/health", self._health)
         app.router.add_post("/v1/messages", self._messages)
         app.router.add_post("/v1/messages/count_tokens", self._count_tokens)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True)
+        self._runner = http_errors.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True,
+                                             logger=http_errors.one_line_logger(self.log, self._mask),
+                                             auto_decompress=False)   # request.decode_body does it, bounded
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
@@ -184,7 +197,7 @@ class Proxy:
             except CountingFailed:
                 count = 0
         except ProxyError as exc:
-            return _error_response(exc)
+            return self._error_answer(exc)
         return web.json_response({"input_tokens": count, "tokenizer": "cl100k_base"})
 
     # -- messages ---------------------------------------------------------------------------
@@ -193,6 +206,7 @@ class Proxy:
         decision = None
         status = 500
         stream = False
+        problem = None
         try:
             self._check_auth(request)
             body = await self._read_body(request)
@@ -202,27 +216,19 @@ class Proxy:
             if upstream is None:
                 raise ProxyError(404, f"provider '{decision.provider}' not found "
                                       f"(route {decision.route} chose '{decision.target}')", "not_found_error")
-            headers, steps = self._auth_and_steps(upstream, decision.model)
-            outgoing = apply_steps(translate.request_to_openai(decision.body, decision.model), steps)
-            route_headers = {"x-ccrgen-route": decision.route, "x-ccrgen-model": decision.target}
             self.in_flight += 1
             try:
-                if stream:
-                    response = await self._forward_stream(request, upstream, headers, outgoing, decision,
-                                                          route_headers, body)
-                else:
-                    response = await self._forward(upstream, headers, outgoing, decision, route_headers, body)
+                response = await self._send_with_fallback(request, decision, body, stream)
             finally:
                 self.in_flight -= 1
             status = response.status
             return response
         except ProxyError as exc:
-            status = exc.status
-            extra = {"x-ccrgen-route": decision.route, "x-ccrgen-model": decision.target} if decision else {}
-            return _error_response(exc, extra)
+            status, problem = exc.status, exc.message
+            return self._error_answer(exc, _route_headers(decision) if decision else None)
         finally:
             self.served += 1
-            self._log_request(status, decision, stream, started)
+            self._log_request(status, decision, stream, started, problem)
 
     def _check_auth(self, request) -> None:
         message = auth.refusal(request.path, request.headers, self.apikey)
@@ -230,17 +236,22 @@ class Proxy:
             raise ProxyError(401, message, "authentication_error")
 
     async def _read_body(self, request) -> dict:
+        """The request body, decoded, parsed and type-checked at the one edge (proxy/request.py)."""
+        raw = await self._read_raw(request)
         try:
-            raw = await request.read()
+            raw = decode_body(raw, request.headers.get("content-encoding"), self.max_body)
+            return await self._off_loop_if_big(len(raw), parse_request, raw)
+        except RequestInvalid as exc:
+            raise ProxyError(exc.status, exc.message, "request_too_large" if exc.status == 413 else None) from None
+
+    async def _read_raw(self, request) -> bytes:
+        try:
+            return await request.read()
         except web.HTTPRequestEntityTooLarge:
-            raise ProxyError(413, f"request body larger than {self.max_body} bytes", "request_too_large") from None
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise ProxyError(400, "the request body is not valid JSON") from None
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            raise ProxyError(400, "an Anthropic Messages request needs a JSON object with `messages`")
-        return body
+            raise ProxyError(413, f"request body larger than {self.max_body} bytes", "request_too_large",
+                             close=True) from None
+        except (RequestPayloadError, aiohttp.http_exceptions.HttpProcessingError, ValueError) as exc:
+            raise ProxyError(400, f"the request body cannot be read ({type(exc).__name__})", close=True) from None
 
     async def _route(self, body: dict, size: int):
         return await self._off_loop_if_big(size, choose_route, body, self.config, self.usage)
@@ -252,27 +263,86 @@ class Proxy:
             return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
         return fn(*args)
 
+    async def _send_with_fallback(self, request, decision, body: dict, stream: bool):
+        """Send to the route's model; on an HTTP error status go down the route's `fallback`
+        list as CCR 2.0.0 does (proxy/fallback.py). The first attempt's error when all fail."""
+        import dataclasses
+
+        first_error = None
+        for candidate in fallback.candidates(decision.route, decision.provider, decision.model, self.config):
+            upstream = self.plan.upstreams.get(candidate.provider)
+            if upstream is None:
+                continue
+            attempt = dataclasses.replace(decision, provider=candidate.provider, model=candidate.model)
+            headers, steps = self._auth_and_steps(upstream, attempt.model)
+            outgoing = apply_steps(translate.request_to_openai(attempt.body, attempt.model), steps)
+            route_headers = _route_headers(attempt)
+            if candidate.position:
+                route_headers[fallback.FALLBACK_HEADER] = str(candidate.position)
+            try:
+                if stream:
+                    return await self._forward_stream(request, upstream, headers, outgoing, attempt,
+                                                      route_headers, body)
+                return await self._forward(upstream, headers, outgoing, attempt, route_headers, body)
+            except ProxyError as exc:
+                if first_error is None and not fallback.starts_fallback(getattr(exc, "upstream_status", None)):
+                    raise
+                first_error = first_error or exc
+        raise first_error
+
+    def _responses(self, upstream, model: str):
+        """The response side of the (provider, model) chain (proxy/builtins.py)."""
+        return self._auth_and_steps(upstream, model)[1].responses()
+
     def _auth_and_steps(self, upstream, model: str):
-        key = (upstream.provider, model)
-        if key not in self._route_cache:
-            self._route_cache[key] = upstream.headers_and_steps(model, self.plan.customs)
-        return self._route_cache[key]
+        return self._route_cache(upstream.provider, model)
+
+    def _headers_and_steps(self, provider: str, model: str):
+        return self.plan.upstreams[provider].headers_and_steps(model, self.plan.customs)
+
+    def route_cache_size(self) -> int:
+        return self._route_cache.cache_info().currsize
 
     def _record_usage(self, body: dict, usage) -> None:
-        if isinstance(usage, dict) and usage.get("prompt_tokens") is not None:
-            self.usage.record(session_id_of(body), {"input_tokens": usage["prompt_tokens"]})
+        tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+        if isinstance(tokens, int) and not isinstance(tokens, bool):
+            self.usage.record(session_id_of(body), {"input_tokens": tokens})
 
     def _post(self, upstream, headers: dict, outgoing: dict):
+        """POST to the provider's own URL only: a redirect is never followed (it would carry
+        the key's header to whatever host the provider names); `_check_status` answers it."""
+        from ccrgen.secrets import mask_url
+
+        try:
+            url = upstream.url_for(outgoing)
+        except ValueError:
+            raise ProxyError(502, f"provider '{upstream.provider}': api_base_url {mask_url(upstream.url)} "
+                                  "is not a valid URL") from None
         data = json.dumps(outgoing, ensure_ascii=False, separators=(",", ":")).encode()
-        return self._session.post(upstream.parsed_url, data=data, proxy=self.proxy_url,
+        return self._session.post(url, data=data, proxy=self.proxy_url, allow_redirects=False,
                                   headers={**headers, "content-type": "application/json"})
+
+    async def _check_status(self, upstream, resp) -> None:
+        """Raise the client's error for a redirect or an HTTP error from the provider."""
+        if 300 <= resp.status < 400:
+            raise _redirect_error(upstream, resp)
+        if resp.status >= 400:
+            raw = await _read_at_most(resp, limits.MAX_UPSTREAM_ERROR_BYTES)
+            raise self._upstream_status_error(upstream, resp.status, raw)
+
+    async def _read_answer(self, upstream, resp) -> bytes:
+        """A whole (decompressed) answer, or a 502 once it passes MAX_UPSTREAM_BODY_BYTES."""
+        raw = await _read_at_most(resp, limits.MAX_UPSTREAM_BODY_BYTES + 1)
+        if len(raw) > limits.MAX_UPSTREAM_BODY_BYTES:
+            raise ProxyError(502, f"provider '{upstream.provider}': upstream answer too large (more than "
+                                  f"{limits.MAX_UPSTREAM_BODY_BYTES // (1024 * 1024)} MB once decompressed)")
+        return raw
 
     async def _forward(self, upstream, headers, outgoing, decision, route_headers, body):
         try:
             async with self._post(upstream, headers, outgoing) as resp:
-                raw = await resp.read()
-                if resp.status >= 400:
-                    raise self._upstream_status_error(upstream, resp.status, raw)
+                await self._check_status(upstream, resp)
+                raw = await self._read_answer(upstream, resp)
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             raise self._transport_error(upstream, exc) from None
         message = self._message_from(upstream, raw, decision, body)
@@ -281,9 +351,9 @@ class Proxy:
     def _message_from(self, upstream, raw: bytes, decision, body: dict) -> dict:
         """A provider's whole chat completion as an Anthropic message (502 when it is not one)."""
         try:
-            completion = json.loads(raw)
+            completion = self._responses(upstream, decision.model).completion(json.loads(raw))
             message = translate.response_to_anthropic(completion, decision.model)
-        except (ValueError, translate.UpstreamFormatError):
+        except (ValueError, RecursionError, translate.UpstreamFormatError):
             raise ProxyError(502, f"provider '{upstream.provider}' answered with a body that is not a chat "
                                   "completion (invalid JSON)") from None
         self._record_usage(body, completion.get("usage"))
@@ -291,13 +361,12 @@ class Proxy:
 
     async def _forward_stream(self, request, upstream, headers, outgoing, decision, route_headers, body):
         response = None
-        translator = translate.StreamTranslator(decision.model)
+        translator = self._responses(upstream, decision.model).wrap(translate.StreamTranslator(decision.model))
         try:
             async with self._post(upstream, headers, outgoing) as resp:
-                if resp.status >= 400:
-                    raise self._upstream_status_error(upstream, resp.status, await resp.read())
+                await self._check_status(upstream, resp)
                 if "text/event-stream" not in resp.headers.get("content-type", ""):
-                    message = self._message_from(upstream, await resp.read(), decision, body)
+                    message = self._message_from(upstream, await self._read_answer(upstream, resp), decision, body)
                     response = await self._open_stream(request, route_headers)
                     await response.write(translate.events_from_message(message))
                     await response.write_eof()
@@ -316,7 +385,7 @@ class Proxy:
             self._record_usage(body, translator.usage)
         try:
             if problem:
-                await response.write(translator.cut(problem))
+                await response.write(translator.cut(self._mask(problem)))
             else:
                 await response.write(translator.finish())
             await response.write_eof()
@@ -332,20 +401,28 @@ class Proxy:
 
     async def _pump(self, resp, response, translator) -> str | None:
         """Forward the upstream stream; None when it ended properly, else what went wrong."""
-        parser = translate.SseParser()
+        parser = translate.SseParser(limits.MAX_SSE_EVENT_BYTES)
         async for chunk in resp.content.iter_any():
-            for data in parser.feed(chunk):
+            try:
+                events = parser.feed(chunk)
+            except translate.UpstreamFormatError as exc:
+                return f"the provider sent a malformed stream: {exc}"
+            for data in events:
                 if data.strip() == "[DONE]":
                     return None
                 try:
-                    parsed = json.loads(data)
-                except ValueError:
+                    parsed = json.loads(data, parse_constant=reject_constant)
+                except (ValueError, RecursionError):
                     return "the provider sent a stream event that is not valid JSON"
                 if isinstance(parsed, dict) and parsed.get("error") and not parsed.get("choices"):
                     error = parsed["error"]
                     return "the provider reported an error mid-stream: " + (
-                        error.get("message", str(error)) if isinstance(error, dict) else str(error))
-                piece = translator.feed(parsed)
+                        str(error.get("message", error)) if isinstance(error, dict) else str(error))
+                try:
+                    translate.check_chunk(parsed)   # before any response transformer sees it
+                    piece = translator.feed(parsed)
+                except translate.UpstreamFormatError as exc:
+                    return f"the provider sent a malformed stream event: {exc}"
                 if piece:
                     await response.write(piece)
         if translator.finished_cleanly:
@@ -353,27 +430,98 @@ class Proxy:
         return "the provider's stream ended before the answer finished (connection cut)"
 
     def _upstream_status_error(self, upstream, status: int, raw: bytes) -> ProxyError:
-        from ccrgen.secrets import mask_text
+        message = self._mask(translate.upstream_error_message(status, raw))
+        error = ProxyError(status, f"provider '{upstream.provider}' answered HTTP {status}: {message}")
+        error.upstream_status = status   # what starts a `fallback` list (proxy/fallback.py)
+        return error
 
-        message = mask_text(translate.upstream_error_message(status, raw), self.plan.secrets())
-        return ProxyError(status, f"provider '{upstream.provider}' answered HTTP {status}: {message}")
+    def _mask(self, text: str) -> str:
+        """`text` with every key ccrgen knows (providers', APIKEY) and URL credentials masked."""
+        from ccrgen.secrets import mask_text, mask_urls_in
+
+        secrets = self.plan.secrets() if getattr(self, "plan", None) else []
+        return mask_text(mask_urls_in(text), [*secrets, str(self.apikey or "")])
+
+    def _error_answer(self, exc: "ProxyError", headers: dict | None = None) -> web.Response:
+        """Every error the client gets goes through here: Anthropic's format, secrets masked."""
+        exc.message = self._mask(exc.message)
+        return _error_response(exc, headers)
+
+    @web.middleware
+    async def _last_resort(self, request, handler):
+        """Nothing reaches aiohttp's plain-text 500 (and its traceback in the log): an HTTP
+        error in Anthropic's format, or an internal error said on one log line."""
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return self._error_answer(ProxyError(exc.status, exc.reason))
+        except Exception as exc:  # a bug: one line that says where, never a traceback flood
+            self.log(f"{request.method} {request.path} 500 internal error: {_one_line(exc)}")
+            return self._error_answer(ProxyError(500, f"internal error in ccrgen serve ({type(exc).__name__})"))
 
     def _transport_error(self, upstream, exc) -> ProxyError:
+        from ccrgen.secrets import mask_url
+
         if isinstance(exc, asyncio.TimeoutError):
             return ProxyError(504, f"provider '{upstream.provider}' did not answer within "
                                    f"{self.timeout * 1000:.0f} ms (API_TIMEOUT_MS)", "timeout_error")
         if isinstance(exc, aiohttp.ClientConnectorError):
-            return ProxyError(502, f"cannot connect to provider '{upstream.provider}' at {upstream.url}: "
+            return ProxyError(502, f"cannot connect to provider '{upstream.provider}' at {mask_url(upstream.url)}: "
                                    f"{exc.os_error.strerror or exc.os_error}")
         if isinstance(exc, aiohttp.ClientPayloadError):
             return ProxyError(502, f"the connection to provider '{upstream.provider}' was cut mid-answer")
         return ProxyError(502, f"provider '{upstream.provider}': {type(exc).__name__}: {exc}")
 
-    def _log_request(self, status, decision, stream: bool, started: float) -> None:
+    def _log_request(self, status, decision, stream: bool, started: float, problem: str | None = None) -> None:
         elapsed = (time.perf_counter() - started) * 1000
-        where = (f"route={decision.route} model={decision.target} tokens={decision.token_count}"
+        where = (f"route={decision.route} model={_printable(decision.target)} tokens={decision.token_count}"
                  if decision else "route=- model=-")
-        self.log(f"POST /v1/messages {status} {where} {'stream ' if stream else ''}{elapsed:.1f}ms")
+        why = f" ({_printable(self._mask(problem))[:300]})" if problem else ""
+        self.log(f"POST /v1/messages {status} {where} {'stream ' if stream else ''}{elapsed:.1f}ms{why}")
+
+
+def refuse_credentials_in_urls(loaded, config: dict) -> None:
+    """A provider URL with `user:pass@` fails every request in CCR 2.0.0: refused at load."""
+    from ccrgen.errors import SpecError
+
+    found = urls_with_credentials(config)
+    if found:
+        path, provider, url = found[0]
+        raise SpecError(f"provider '{provider}': api_base_url {url} has credentials in it (user:pass@); "
+                        "CCR 2.0.0 sends requests with fetch, which refuses such URLs, so every request fails",
+                        location=loaded.locate(path), path=".".join(map(str, path)),
+                        hint="remove the user:pass@ part; put the key in api_key (or a header transformer)")
+
+
+def _route_headers(decision) -> dict:
+    return {"x-ccrgen-route": decision.route, "x-ccrgen-model": _printable(decision.target)}
+
+
+async def _read_at_most(resp, limit: int) -> bytearray:
+    """Up to `limit` bytes of a (decompressed) body: aiohttp inflates chunk by chunk as it is
+    read, so a gzip bomb costs no more memory than `limit`."""
+    body = bytearray()
+    async for chunk in resp.content.iter_chunked(64 * 1024):
+        body += chunk[:limit - len(body)]
+        if len(body) >= limit:
+            break
+    return body
+
+
+def _redirect_error(upstream, resp) -> "ProxyError":
+    import yarl
+
+    location = resp.headers.get("location", "")
+    try:
+        target = upstream.parsed_url.join(yarl.URL(location)) if location else None
+        where = f"{target.host}:{target.port}" if target is not None and target.host else "no valid location"
+    except (ValueError, TypeError):
+        where = "an unreadable location"
+    return ProxyError(502, f"provider '{upstream.provider}' answered HTTP {resp.status}, a redirect to "
+                           f"{_printable(where)}: ccrgen serve does not follow redirects, so the provider's key "
+                           "is never sent to another host (set api_base_url to the URL that answers)")
 
 
 def _dumps(value) -> str:
@@ -381,5 +529,8 @@ def _dumps(value) -> str:
 
 
 def _error_response(exc: ProxyError, headers: dict | None = None) -> web.Response:
-    return web.json_response(translate.error_body(exc.message, exc.kind), status=exc.status,
-                             headers=headers or {}, dumps=_dumps)
+    response = web.json_response(translate.error_body(exc.message, exc.kind), status=exc.status,
+                                 headers=headers or {}, dumps=_dumps)
+    if exc.close:
+        response.force_close()
+    return response

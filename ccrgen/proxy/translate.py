@@ -1,13 +1,13 @@
 """Anthropic Messages <-> OpenAI chat completions, the way a provider behind CCR 2.0.0 sees
 them. Pure functions and one small state machine for streams; no I/O.
 
-Requests follow the shape CCR 2.0.0's Anthropic transformer sends (system text parts with
-their cache_control, `reasoning: {effort, enabled}` for `thinking`), so a provider that
-works through CCR works through ccrgen, with three corrections where CCR sends what OpenAI
-rejects or drops what the client asked for: `tool_choice: any` becomes `required`,
-`stop_sequences` become `stop`, and a tool result made of text blocks is sent as that text
-rather than as the JSON of the blocks. Thinking blocks in the history are not sent (chat
-completions have no place for them).
+Requests are exactly what CCR 2.0.0's Anthropic transformer sends (checked field by field
+against the real CCR in tests/test_builtins_vs_ccr.py), quirks included, so that a provider
+that accepts ccrgen's request accepts CCR's: `stream` is always sent (false when unset),
+top_p, stop_sequences and disable_parallel_tool_use are dropped, `tool_choice: any` stays
+"any", a tool result that is not a string is sent as its JSON, text parts are passed on as
+written, images carry `media_type`, documents are dropped, and an assistant's signed
+thinking block goes along as `thinking: {content, signature}`.
 """
 
 from __future__ import annotations
@@ -37,19 +37,16 @@ def request_to_openai(body: dict, model: str) -> dict:
         if isinstance(message, dict) and message.get("role") in ("user", "assistant"):
             messages.extend(_convert_message(message))
     out = {"messages": messages, "model": model}
-    for key in ("max_tokens", "temperature", "top_p", "stream"):
-        if body.get(key) is not None:
+    for key in ("max_tokens", "temperature"):
+        if key in body:
             out[key] = body[key]
-    if body.get("stop_sequences"):
-        out["stop"] = list(body["stop_sequences"])
+    out["stream"] = body.get("stream") or False   # CCR sets a falsy `stream` to false
     tools = body.get("tools")
     if isinstance(tools, list) and tools:
         out["tools"] = [_convert_tool(t) for t in tools if isinstance(t, dict) and t.get("name")]
     choice = body.get("tool_choice")
-    if isinstance(choice, dict):
+    if isinstance(choice, dict) and choice.get("type") is not None:
         out["tool_choice"] = _convert_tool_choice(choice)
-        if choice.get("disable_parallel_tool_use"):
-            out["parallel_tool_calls"] = False
     thinking = body.get("thinking")
     if isinstance(thinking, dict) and thinking:
         out["reasoning"] = {"effort": think_level(thinking.get("budget_tokens")),
@@ -68,7 +65,7 @@ def _system_messages(system) -> list[dict]:
                 if block.get("cache_control"):
                     part["cache_control"] = block["cache_control"]
                 parts.append(part)
-        if parts:
+        if system:
             return [{"role": "system", "content": parts}]
     return []
 
@@ -82,15 +79,8 @@ def _convert_message(message: dict) -> list[dict]:
     blocks = [b for b in content if isinstance(b, dict)]
     if role == "assistant":
         return [_assistant_message(blocks)]
-    out, late_images = [], []
-    for block in blocks:
-        if block.get("type") == "tool_result" and block.get("tool_use_id"):
-            text, images = _tool_result_content(block.get("content"))
-            if block.get("is_error") and not text.startswith("Error"):
-                text = "Error: " + text
-            out.append({"role": "tool", "tool_call_id": block["tool_use_id"], "content": text})
-            late_images.extend(images)
-    parts = late_images + [p for p in (_user_part(b) for b in blocks) if p]
+    out = [_tool_message(b) for b in blocks if b.get("type") == "tool_result" and b.get("tool_use_id")]
+    parts = [p for p in (_user_part(b) for b in blocks) if p]
     if parts:
         out.append({"role": "user", "content": parts})
     return out
@@ -99,49 +89,44 @@ def _convert_message(message: dict) -> list[dict]:
 def _user_part(block: dict) -> dict | None:
     kind = block.get("type")
     if kind == "text" and block.get("text"):
-        part = {"type": "text", "text": block["text"]}
-        if block.get("cache_control"):
-            part["cache_control"] = block["cache_control"]
-        return part
-    if kind == "image":
+        return dict(block)   # CCR passes a text part on as the client wrote it
+    if kind == "image" and block.get("source"):
         return _image_part(block)
-    if kind == "document" and isinstance(block.get("source"), dict) and block["source"].get("type") == "text":
-        return {"type": "text", "text": block["source"].get("data", "")}
     return None
 
 
-def _image_part(block: dict) -> dict | None:
-    source = block.get("source")
-    if not isinstance(source, dict):
-        return None
+def _image_part(block: dict) -> dict:
+    """CCR's image_url part: a data URL for base64 data, the source's url otherwise, and the
+    source's media_type alongside."""
+    source = block["source"] if isinstance(block["source"], dict) else {}
     if source.get("type") == "base64":
-        url = f"data:{source.get('media_type', 'image/png')};base64,{source.get('data', '')}"
-    elif source.get("type") == "url" and source.get("url"):
-        url = source["url"]
+        url = _data_url(str(source.get("data", "")), source.get("media_type"))
     else:
-        return None
-    return {"type": "image_url", "image_url": {"url": url}}
+        url = source.get("url")
+    part = {"type": "image_url", "image_url": {"url": url} if url is not None else {}}
+    if source.get("media_type") is not None:
+        part["media_type"] = source["media_type"]
+    return part
 
 
-def _tool_result_content(content) -> tuple[str, list[dict]]:
-    """A tool result's text, and its images (sent in a user message after the tool messages)."""
-    if content is None:
-        return "", []
-    if isinstance(content, str):
-        return content, []
-    if isinstance(content, list):
-        texts, images = [], []
-        for block in content:
-            if isinstance(block, dict) and block.get("type") == "text":
-                texts.append(str(block.get("text", "")))
-            elif isinstance(block, dict) and block.get("type") == "image":
-                image = _image_part(block)
-                if image:
-                    images.append(image)
-            else:
-                texts.append(json.dumps(block, ensure_ascii=False, separators=(",", ":")))
-        return "\n".join(texts), images
-    return json.dumps(content, ensure_ascii=False, separators=(",", ":")), []
+def _data_url(data: str, media_type) -> str:
+    """CCR's formatBase64: data that is already a data URL keeps only what follows `base64,`."""
+    if "base64" in data:
+        data = data.split("base64")[-1]
+        data = data[1:] if data.startswith(",") else data
+    return f"data:{'undefined' if media_type is None else media_type};base64,{data}"
+
+
+def _tool_message(block: dict) -> dict:
+    """A tool result as CCR sends it: string content as is, any other content as its JSON."""
+    message = {"role": "tool", "tool_call_id": block["tool_use_id"]}
+    if "content" in block:
+        content = block["content"]
+        message["content"] = content if isinstance(content, str) else json.dumps(
+            content, ensure_ascii=False, separators=(",", ":"))
+    if "cache_control" in block:
+        message["cache_control"] = block["cache_control"]
+    return message
 
 
 def _assistant_message(blocks: list[dict]) -> dict:
@@ -151,9 +136,12 @@ def _assistant_message(blocks: list[dict]) -> dict:
                            "arguments": json.dumps(b.get("input") or {}, ensure_ascii=False,
                                                    separators=(",", ":"))}}
              for b in blocks if b.get("type") == "tool_use" and b.get("id")]
-    message = {"role": "assistant", "content": text if text or not calls else None}
+    message = {"role": "assistant", "content": text}
     if calls:
         message["tool_calls"] = calls
+    thinking = next((b for b in blocks if b.get("type") == "thinking" and b.get("signature")), None)
+    if thinking is not None:
+        message["thinking"] = {"content": thinking.get("thinking"), "signature": thinking["signature"]}
     return message
 
 
@@ -166,9 +154,9 @@ def _convert_tool(tool: dict) -> dict:
 
 def _convert_tool_choice(choice: dict):
     kind = choice.get("type")
-    if kind == "tool" and choice.get("name"):
-        return {"type": "function", "function": {"name": choice["name"]}}
-    return {"any": "required", "auto": "auto", "none": "none"}.get(kind, "auto")
+    if kind == "tool":
+        return {"type": "function", "function": {"name": choice.get("name")}}
+    return kind
 
 
 # -- response: OpenAI -> Anthropic --------------------------------------------------------
@@ -179,11 +167,16 @@ def new_message_id() -> str:
 
 def usage_to_anthropic(usage: dict | None) -> dict:
     usage = usage if isinstance(usage, dict) else {}
-    prompt = usage.get("prompt_tokens") or 0
+    prompt = _count(usage.get("prompt_tokens"))
     details = usage.get("prompt_tokens_details") if isinstance(usage.get("prompt_tokens_details"), dict) else {}
-    cached = details.get("cached_tokens") or 0
-    return {"input_tokens": max(0, prompt - cached), "output_tokens": usage.get("completion_tokens") or 0,
+    cached = _count(details.get("cached_tokens"))
+    return {"input_tokens": max(0, prompt - cached), "output_tokens": _count(usage.get("completion_tokens")),
             "cache_read_input_tokens": cached}
+
+
+def _count(value) -> int:
+    """A token count from the provider: a non-negative integer, else 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def parse_arguments(arguments) -> dict:
@@ -205,26 +198,37 @@ def response_to_anthropic(completion, model: str) -> dict:
         raise UpstreamFormatError("the provider's answer has no choices")
     choice = completion["choices"][0] if isinstance(completion["choices"][0], dict) else {}
     message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    calls = message.get("tool_calls") or []
+    if not isinstance(calls, list) or not all(isinstance(c, dict) and isinstance(c.get("function") or {}, dict)
+                                              for c in calls):
+        raise UpstreamFormatError("tool_calls is not a list of calls whose `function` is an object")
     content = []
     reasoning = message.get("reasoning_content") or message.get("reasoning")
-    if isinstance(reasoning, str) and reasoning:
-        content.append({"type": "thinking", "thinking": reasoning, "signature": _signature()})
+    if isinstance(reasoning, str) and reasoning:   # a provider's own signature kept (gemini)
+        signature = message.get("thinking_signature")
+        content.append({"type": "thinking", "thinking": reasoning,
+                        "signature": signature if isinstance(signature, str) and signature else _signature()})
     if isinstance(message.get("content"), str) and message["content"]:
         content.append({"type": "text", "text": message["content"]})
-    for call in message.get("tool_calls") or []:
+    for call in calls:
         function = call.get("function") or {}
-        content.append({"type": "tool_use", "id": call.get("id") or _tool_id(), "name": function.get("name", ""),
-                        "input": parse_arguments(function.get("arguments"))})
+        content.append({"type": "tool_use", "id": _text(call.get("id")) or _tool_id(),
+                        "name": _text(function.get("name")), "input": parse_arguments(function.get("arguments"))})
     if not content:
         content.append({"type": "text", "text": ""})
     finish = choice.get("finish_reason")
-    stop_reason = STOP_REASONS.get(finish, "end_turn")
+    stop_reason = STOP_REASONS.get(finish, "end_turn") if isinstance(finish, str) else "end_turn"
     if any(block["type"] == "tool_use" for block in content):
         stop_reason = "tool_use"
     return {"id": new_message_id(), "type": "message", "role": "assistant",
-            "model": completion.get("model") or model, "content": content,
+            "model": _text(completion.get("model")) or model, "content": content,
             "stop_reason": stop_reason, "stop_sequence": None,
             "usage": usage_to_anthropic(completion.get("usage"))}
+
+
+def _text(value) -> str:
+    """A string field of the provider's answer ("" when it sent something else)."""
+    return value if isinstance(value, str) else ""
 
 
 def _signature() -> str:
@@ -276,28 +280,61 @@ def sse_event(name: str, data: dict) -> bytes:
 class SseParser:
     """Incremental `text/event-stream` parser: bytes in, the `data` of each event out."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_bytes: int | None = None) -> None:
         self._buffer = b""
         self._data: list[str] = []
+        self._data_size = 0
+        self.max_event_bytes = max_event_bytes
 
     def feed(self, chunk: bytes) -> list[str]:
+        """The events `chunk` completes; UpstreamFormatError once one event (or a line without
+        its end) passes `max_event_bytes`: a provider cannot make the proxy buffer forever."""
         self._buffer += chunk
         events = []
         while True:
             cut = self._buffer.find(b"\n")
             if cut < 0:
+                if self.max_event_bytes and len(self._buffer) > self.max_event_bytes:
+                    self._too_big()
                 return events
             line, self._buffer = self._buffer[:cut].rstrip(b"\r"), self._buffer[cut + 1:]
             if not line:
                 if self._data:
                     events.append("\n".join(self._data))
-                    self._data = []
+                    self._data, self._data_size = [], 0
             elif line.startswith(b"data:"):
                 self._data.append(line[5:].decode("utf-8", "replace").lstrip(" "))
+                self._data_size += len(line)
+                if self.max_event_bytes and self._data_size > self.max_event_bytes:
+                    self._too_big()
 
     def close(self) -> list[str]:
         rest = self.feed(b"\n\n") if self._buffer or self._data else []
         return rest
+
+    def _too_big(self):
+        raise UpstreamFormatError(f"a stream event is larger than {self.max_event_bytes} bytes")
+
+
+def check_chunk(chunk) -> None:
+    """The shape of one streamed chat completion chunk, as far as the translator reads it."""
+    if not isinstance(chunk, dict):
+        raise UpstreamFormatError("an event is not a JSON object")
+    choices = chunk.get("choices") or []
+    if not isinstance(choices, list):
+        raise UpstreamFormatError("`choices` is not a list")
+    for choice in choices:
+        if not isinstance(choice, dict) or not isinstance(choice.get("delta") or {}, dict):
+            raise UpstreamFormatError("a choice is not an object with a `delta` object")
+        calls = (choice.get("delta") or {}).get("tool_calls") or []
+        if not isinstance(calls, list):
+            raise UpstreamFormatError("`tool_calls` is not a list")
+        for call in calls:
+            if not isinstance(call, dict) or not isinstance(call.get("function") or {}, dict):
+                raise UpstreamFormatError("a tool call's `function` is not an object")
+            index = call.get("index", 0)
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise UpstreamFormatError("a tool call's `index` is not an integer")
 
 
 class StreamTranslator:
@@ -315,6 +352,7 @@ class StreamTranslator:
         self.stop_reason: str | None = None
         self.usage: dict | None = None
         self.saw_tool_use = False
+        self.signature: str | None = None         # the open thinking block's signature, if the provider gave one
         self.done = False
 
     def start(self) -> bytes:
@@ -328,26 +366,27 @@ class StreamTranslator:
         return self.stop_reason is not None
 
     def feed(self, chunk: dict) -> bytes:
+        """Anthropic events for one chunk; UpstreamFormatError for a chunk that is not one
+        (choices not a list, a tool call whose `function` is not an object...)."""
         out = []
-        if not isinstance(chunk, dict):
-            return b""
+        check_chunk(chunk)
         if isinstance(chunk.get("usage"), dict):
             self.usage = chunk["usage"]
         for choice in chunk.get("choices") or []:
-            if not isinstance(choice, dict):
-                continue
-            delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
+            delta = choice.get("delta") or {}
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
                 out += self._ensure("thinking", {"type": "thinking", "thinking": ""})
                 out.append(self._delta({"type": "thinking_delta", "thinking": reasoning}))
+            if isinstance(delta.get("thinking_signature"), str) and self.open_kind == "thinking":
+                self.signature = delta["thinking_signature"]   # a provider's own (gemini), sent at close
             text = delta.get("content")
             if isinstance(text, str) and text:
                 out += self._ensure("text", {"type": "text", "text": ""})
                 out.append(self._delta({"type": "text_delta", "text": text}))
             for call in delta.get("tool_calls") or []:
                 out += self._tool_call(call)
-            if choice.get("finish_reason"):
+            if isinstance(choice.get("finish_reason"), str) and choice["finish_reason"]:
                 self.stop_reason = STOP_REASONS.get(choice["finish_reason"], "end_turn")
         return b"".join(out)
 
@@ -361,7 +400,7 @@ class StreamTranslator:
             self.tool_blocks[position] = self.index
             self.open_kind, self.open_tool = "tool_use", position
             self.saw_tool_use = True
-            block = {"type": "tool_use", "id": call.get("id") or _tool_id(), "name": function.get("name") or "",
+            block = {"type": "tool_use", "id": _text(call.get("id")) or _tool_id(), "name": _text(function.get("name")),
                      "input": {}}
             out.append(sse_event("content_block_start",
                                  {"type": "content_block_start", "index": self.index, "content_block": block}))
@@ -390,7 +429,8 @@ class StreamTranslator:
             return []
         out = []
         if self.open_kind == "thinking":
-            out.append(self._delta({"type": "signature_delta", "signature": _signature()}))
+            out.append(self._delta({"type": "signature_delta", "signature": self.signature or _signature()}))
+            self.signature = None
         out.append(sse_event("content_block_stop", {"type": "content_block_stop", "index": self.index}))
         self.open_kind = self.open_tool = None
         return out

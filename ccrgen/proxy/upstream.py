@@ -2,25 +2,26 @@
 provider's transformer chain makes, worked out once at start-up from the config as CCR
 2.0.0 sees it (Providers interpolated, transformers read from the file).
 
-- Auth: `Authorization: Bearer <api_key>` unless a transformer in the provider's (or the
-  model's) `use` list changes headers. Custom transformers (config `transformers`) are run
+- Auth: `Authorization: Bearer <api_key>` unless a transformer in the provider's `use` list
+  changes headers (at model level CCR does not apply headers). Custom transformers (config `transformers`) are run
   once in node with a stand-in key, exactly as CCR calls them (`new Module(options)`, then
   `transformRequestIn(request, provider, context)`), and the headers they return are kept
   (a header set to `undefined` is removed). Without node, a ccrgen-rendered header
   transformer is still understood from its source.
-- Built-in transformers: the ones that only change the request body are applied
-  (BODY_TRANSFORMERS); any other name is reported once at start-up, by name.
+- Built-in transformers: those of proxy/builtins.py are applied as CCR applies them; any
+  other built-in name is listed in `UpstreamPlan.unverified` (provider -> names) and said
+  once at start-up.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import env_references, providers_of
 from ccrgen.ccr.transformers import KEY_STAND_IN, CustomTransformer, from_source, probe_in_node
+from ccrgen.proxy.builtins import CONFIG_HEADERS, Chain, ResponseChain, Step, implemented
 
 
 @dataclass
@@ -39,20 +40,49 @@ class Upstream:
 
         return yarl.URL(self.url)
 
-    def headers_and_steps(self, model: str, customs: dict[str, CustomTransformer]) -> tuple[dict, list]:
-        headers = {"authorization": f"Bearer {self.key}"}
+    def url_for(self, outgoing):
+        """Where one request goes: the URL a transformer chose (gemini's), else `url`."""
+        target = getattr(outgoing, "target_url", None)
+        if target is None:
+            return self.parsed_url
+        import yarl
+
+        return yarl.URL(target)
+
+    def headers_and_steps(self, model: str, customs: dict[str, CustomTransformer]) -> tuple[dict, Chain]:
+        """The headers CCR sends this provider for `model`, and the built-in steps of its chain."""
+        config_headers = None
         steps = []
-        for entry in self.chain + self.model_chains.get(model, []):
-            name, options = use_entry(entry)
-            custom = customs.get(name)
-            if custom is not None and custom.headers is not None:
-                for header, value in custom.headers.items():
-                    headers = {k: v for k, v in headers.items() if k != header.lower()}
-                    if value is not None:
-                        headers[header.lower()] = value.replace(KEY_STAND_IN, self.key)
-            elif name in BODY_TRANSFORMERS:
-                steps.append((name, options))
-        return headers, steps
+        for level, entries in (("provider", self.chain), ("model", self.model_chains.get(model, []))):
+            for entry in entries:
+                name, options = use_entry(entry)
+                custom = customs.get(name)
+                if custom is not None and custom.headers is not None and level == "provider":
+                    config_headers = custom.headers   # CCR: config = {...config, ...transformIn.config}
+                elif implemented(name):
+                    steps.append(Step(name, options, level, self.key if name in CONFIG_HEADERS else "", self.url))
+                    if name in CONFIG_HEADERS and level == "provider":
+                        config_headers = CONFIG_HEADERS[name](self.key)
+        return request_headers(self.key, config_headers), Chain(steps)
+
+    def response_chain(self, model: str, customs: dict[str, CustomTransformer]) -> ResponseChain:
+        return self.headers_and_steps(model, customs)[1].responses()
+
+
+def request_headers(key: str, config_headers: dict | None) -> dict:
+    """CCR's sendRequestToProvider: Bearer first, the transformer's headers over it (by exact
+    name), "undefined" values and an Authorization holding "undefined" removed, unset
+    (undefined) and empty values not sent; names are case-insensitive on the wire."""
+    merged: dict = {"Authorization": f"Bearer {key}"}
+    for name, value in (config_headers or {}).items():
+        merged[name] = value.replace(KEY_STAND_IN, key) if isinstance(value, str) else value
+    headers = {}   # content-type: application/json is added by the sender, as CCR's Headers does
+    for name, value in merged.items():
+        if value == "undefined" or (name in ("authorization", "Authorization") and "undefined" in str(value or "")):
+            continue
+        if value:
+            headers[name.lower()] = str(value)
+    return headers
 
 
 def use_entry(entry) -> tuple[str, dict]:
@@ -67,6 +97,22 @@ def uses_of(provider: dict) -> tuple[list, dict]:
     per_model = {k: v["use"] for k, v in spec.items()
                  if k != "use" and isinstance(v, dict) and isinstance(v.get("use"), list)}
     return chain, per_model
+
+
+def urls_with_credentials(config: dict) -> list[tuple[tuple, str, str]]:
+    """(config path, provider name, masked URL) of each provider whose `api_base_url`
+    carries `user:pass@`. CCR 2.0.0 sends requests with Node's fetch, which refuses such a
+    URL ("Request cannot be constructed from a URL that includes credentials"): every
+    request to that provider fails in CCR, so ccrgen serve refuses the config at load."""
+    from ccrgen.ccr.config import providers_key
+    from ccrgen.secrets import mask_url, url_has_credentials
+
+    found = []
+    for index, provider in enumerate(providers_of(config)):
+        url = provider.get("api_base_url") if isinstance(provider, dict) else None
+        if isinstance(url, str) and url_has_credentials(url):
+            found.append(((providers_key(config), index, "api_base_url"), str(provider.get("name")), mask_url(url)))
+    return found
 
 
 def upstreams_of(config: dict) -> dict[str, Upstream]:
@@ -84,60 +130,8 @@ def upstreams_of(config: dict) -> dict[str, Upstream]:
     return table
 
 
-# -- built-in transformers that only change the body (CCR 2.0.0's behaviour) --------------
-
-def _maxtoken(body: dict, options: dict) -> None:
-    limit = options.get("max_tokens")
-    if body.get("max_tokens") and isinstance(limit, (int, float)) and body["max_tokens"] > limit:
-        body["max_tokens"] = limit
-
-
-def _sampling(body: dict, options: dict) -> None:
-    _maxtoken(body, options)
-    for key in ("temperature", "top_p", "top_k", "repetition_penalty"):
-        if key in options:
-            body[key] = options[key]
-
-
-def _maxcompletiontokens(body: dict, options: dict) -> None:
-    if body.get("max_tokens"):
-        body["max_completion_tokens"] = body.pop("max_tokens")
-
-
-def _streamoptions(body: dict, options: dict) -> None:
-    if body.get("stream"):
-        body["stream_options"] = {"include_usage": True}
-
-
-def _cleancache(body: dict, options: dict) -> None:
-    for message in body.get("messages") or []:
-        if isinstance(message.get("content"), list):
-            for part in message["content"]:
-                if isinstance(part, dict):
-                    part.pop("cache_control", None)
-        message.pop("cache_control", None)
-
-
-def _customparams(body: dict, options: dict) -> None:
-    def merge(into: dict, extra: dict) -> dict:
-        for key, value in extra.items():
-            if isinstance(into.get(key), dict) and isinstance(value, dict):
-                merge(into[key], value)
-            elif key not in into:
-                into[key] = copy.deepcopy(value)
-        return into
-
-    merge(body, options)
-
-
-BODY_TRANSFORMERS = {"maxtoken": _maxtoken, "sampling": _sampling, "maxcompletiontokens": _maxcompletiontokens,
-                     "streamoptions": _streamoptions, "cleancache": _cleancache, "customparams": _customparams}
-
-
-def apply_steps(body: dict, steps: list) -> dict:
-    for name, options in steps:
-        BODY_TRANSFORMERS[name](body, options)
-    return body
+def apply_steps(body: dict, steps: Chain) -> dict:
+    return steps.apply(body)
 
 
 # -- start-up ------------------------------------------------------------------------------
@@ -147,6 +141,9 @@ class UpstreamPlan:
     upstreams: dict[str, Upstream]
     customs: dict[str, CustomTransformer]     # by registered name
     notes: list[str]                          # said once at start-up
+    # provider name -> names in its chains (provider or model level) that ccrgen serve does
+    # not reproduce: built-ins not implemented, custom transformers that change the body
+    unverified: dict[str, list[str]] = field(default_factory=dict)
 
     def secrets(self) -> list[str]:
         return [u.key for u in self.upstreams.values()]
@@ -163,23 +160,63 @@ def plan(config: dict, raw_config: dict, env, node: str | None,
         if isinstance(provider, dict) and provider.get("name") and str(provider.get("name")) not in upstreams:
             notes.append(f"provider {provider.get('name')!r} is not registered (CCR 2.0.0 drops a provider "
                          "whose name, api_base_url or api_key is empty)")
-    if raw_config.get("fallback"):
-        notes.append("`fallback` lists are not used by ccrgen serve: a provider error is answered as is")
     customs = _load_customs(config, upstreams, node, file_overrides or {}, notes)
-    used = {use_entry(e)[0] for u in upstreams.values() for e in u.chain + sum(u.model_chains.values(), [])}
+    _drop_unconstructible(upstreams, customs, notes)
+    unverified = _unverified(upstreams, customs)
+    used = {use_entry(e)[0] for u in upstreams.values() for e in _entries(u)}
     for name in sorted(used):
-        if name in customs or name in BODY_TRANSFORMERS:
+        if name in customs or implemented(name):
             continue
         if name in facts.BUILTIN_TRANSFORMERS:
             notes.append(f"transformer {name!r} (built into CCR) is not implemented by ccrgen serve: "
-                         "requests go out without it")
+                         "requests go out without it (not verified; use --via ccr)")
         else:
             notes.append(f"transformer {name!r} is used but no transformer registers that name "
                          "(CCR ignores it too)")
     for custom in customs.values():
         if custom.changes_body:
-            notes.append(f"transformer {custom.name!r} changes request bodies; ccrgen serve applies only its headers")
-    return UpstreamPlan(upstreams, customs, notes)
+            notes.append(f"transformer {custom.name!r} changes request bodies; ccrgen serve applies only its "
+                         "headers (not verified; use --via ccr)")
+    return UpstreamPlan(upstreams, customs, notes, unverified)
+
+
+def _entries(upstream: Upstream) -> list:
+    return upstream.chain + [e for chain in upstream.model_chains.values() for e in chain]
+
+
+def _unverified(upstreams: dict[str, Upstream], customs: dict[str, CustomTransformer]) -> dict[str, list[str]]:
+    """Per provider, the transformer names in its chains whose effect ccrgen serve does not reproduce."""
+    table = {}
+    for name, upstream in upstreams.items():
+        missing = []
+        for level, entries in [("provider", upstream.chain)] + [("model", c) for c in upstream.model_chains.values()]:
+            for entry in entries:
+                used, _ = use_entry(entry)
+                custom = customs.get(used)
+                if custom is not None:
+                    # at model level CCR sends a `{body, config}` answer as the body itself
+                    off = custom.changes_body or (level == "model" and custom.headers is not None)
+                else:
+                    off = used in facts.BUILTIN_TRANSFORMERS and not implemented(used)
+                if off and used not in missing:
+                    missing.append(used)
+        if missing:
+            table[name] = missing
+    return table
+
+
+def _drop_unconstructible(upstreams: dict[str, Upstream], customs: dict, notes: list[str]) -> None:
+    """CCR calls `new` on `[NAME, {options}]`: for a transformer registered as an instance (a
+    custom one, or a built-in such as tooluse or deepseek) that throws, and CCR 2.0.0 leaves
+    the whole provider unregistered (`provider registered error: TypeError`)."""
+    for name, upstream in list(upstreams.items()):
+        for entry in _entries(upstream):
+            used, _ = use_entry(entry)
+            if isinstance(entry, list) and (used in facts.INSTANCE_BUILTINS or used in customs):
+                notes.append(f"provider {name!r} is not registered: CCR 2.0.0 cannot take options for "
+                             f"transformer {used!r} (write \"{used}\" instead of [\"{used}\", {{...}}])")
+                del upstreams[name]
+                break
 
 
 def _unset_variable_notes(raw_config: dict, env) -> list[str]:

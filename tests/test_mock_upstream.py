@@ -138,6 +138,75 @@ def test_control_api_lists_scripts_and_clears(mock_upstream):
     assert mock_upstream.requests == []
 
 
+# -- auth as the real provider checks it -------------------------------------------------
+
+HICAP_URL = "https://api.hicap.ai/v1/chat/completions"
+
+
+@pytest.mark.parametrize("headers, reason", [
+    ({"Authorization": "Bearer hk-0123456789"}, "no api-key header"),
+    ({"api-key": ""}, "the api-key header is empty"),
+    ({"api-key": "$HICAP_API_KEY"}, "the api-key header is the literal text `$HICAP_API_KEY`"),
+    ({"api-key": "${HICAP_API_KEY}"}, "the api-key header is the literal text `${HICAP_API_KEY}`"),
+])
+def test_hicap_refuses_a_request_without_a_usable_api_key(mock_upstream, headers, reason):
+    url = mock_upstream.provider_url("hicap", HICAP_URL)
+    assert url == mock_upstream.url + "/p/hicap/v1/chat/completions"     # the endpoint's own path is kept
+    status, text = post(url, chat("claude-sonnet-4.5"), headers)
+    assert status == 401
+    error = json.loads(text)["error"]                                      # OpenAI's error format
+    assert error["code"] == "invalid_api_key" and error["type"] == "invalid_request_error"
+    assert error["message"].startswith(f"Hicap: {reason}")
+    [seen] = mock_upstream.requests                                        # still recorded, with why
+    assert (seen.provider, seen.model, seen.status) == ("hicap", "claude-sonnet-4.5", 401)
+    assert seen.rejected.startswith(reason)
+
+
+def test_hicap_takes_api_key_with_or_without_a_bearer_token(mock_upstream):
+    url = mock_upstream.provider_url("hicap", HICAP_URL)
+    for headers in ({"api-key": "hk-0123456789"}, {"api-key": "hk-0123456789", "Authorization": "Bearer x"}):
+        status, text = post(url, chat("gpt-5.2"), headers)
+        assert status == 200 and "mock answer from gpt-5.2" in text
+    assert [r.rejected for r in mock_upstream.requests] == [None, None]
+
+
+@pytest.mark.parametrize("name, base_url", [("deepseek", "https://api.deepseek.com/chat/completions"),
+                                            ("openrouter", "https://openrouter.ai/api/v1/chat/completions"),
+                                            ("my-llm", "https://llm.example.test/v1/chat/completions")])
+@pytest.mark.parametrize("headers, refused", [
+    ({}, True), ({"Authorization": ""}, True), ({"Authorization": "Bearer "}, True),
+    ({"Authorization": "Bearer $DEEPSEEK_API_KEY"}, True), ({"Authorization": "Token sk-0123456789"}, True),
+    ({"api-key": "sk-0123456789"}, True), ({"Authorization": "Bearer sk-0123456789"}, False)])
+def test_bearer_providers_and_unknown_ones_need_a_real_bearer_token(mock_upstream, name, base_url, headers, refused):
+    status, _ = post(mock_upstream.provider_url(name, base_url), chat(), headers)
+    assert status == (401 if refused else 200)
+    assert mock_upstream.requests[-1].provider == name
+
+
+def test_the_profile_follows_the_base_urls_host_not_the_name(mock_upstream):
+    """A provider called `work` at api.hicap.ai is Hicap; one called `hicap` elsewhere is Hicap by name."""
+    bearer = {"Authorization": "Bearer hk-0123456789"}
+    assert post(mock_upstream.provider_url("work", HICAP_URL), chat(), bearer)[0] == 401
+    assert post(mock_upstream.provider_url("hicap", "http://10.0.0.1/v1/chat/completions"), chat(), bearer)[0] == 401
+    assert post(mock_upstream.provider_url("hicap", "https://openrouter.ai/api/v1/chat/completions"), chat(),
+                bearer)[0] == 200
+    assert mock_upstream.requests[-1].path == "/p/hicap/api/v1/chat/completions"
+
+
+def test_a_local_ollama_takes_any_key_or_none(mock_upstream):
+    url = mock_upstream.provider_url("ollama", "http://localhost:11434/v1/chat/completions")
+    assert post(url, chat("qwen3:8b"), {})[0] == 200
+    assert post(url, chat("qwen3:8b"), {"Authorization": "Bearer $UNSET"})[0] == 200
+
+
+def test_a_refused_request_does_not_use_up_a_scripted_answer(mock_upstream):
+    url = mock_upstream.provider_url("hicap", HICAP_URL)
+    mock_upstream.script([{"text": "scripted"}])
+    assert post(url, chat(), {})[0] == 401
+    status, text = post(url, chat(), {"api-key": "hk-0123456789"})
+    assert status == 200 and json.loads(text)["choices"][0]["message"]["content"] == "scripted"
+
+
 def test_runs_as_a_program_and_writes_its_ready_file(tmp_path):
     ready = tmp_path / "ready"
     proc = subprocess.Popen([sys.executable, "-m", "ccrgen", "mock-upstream", "--port", "0",
@@ -149,6 +218,132 @@ def test_runs_as_a_program_and_writes_its_ready_file(tmp_path):
         url = ready.read_text().strip()
         status, text = post(url + "/v1/chat/completions", chat("cli-model"))
         assert status == 200 and "mock answer from cli-model" in text
+        assert post(url + "/p/hicap/v1/chat/completions", chat(), {"Authorization": "Bearer k"})[0] == 401
+        assert post(url + "/p/hicap/v1/chat/completions", chat(), {"api-key": "hk-0123"})[0] == 200
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# -- other APIs: the answer in the format of the path's API, parsed as ccrgen serve parses it --
+
+GEMINI_BASE = "https://generativelanguage.googleapis.com/v1beta/models/"
+GEMINI_KEY = {"x-goog-api-key": "AIza-mock-0123456789"}
+GEMINI_STEPS = [{}, {"reasoning": "let me think", "text": "forty-two"},
+                {"tool_call": {"name": "Bash", "arguments": {"cmd": "ls"}}}]
+
+
+def gemini_url(mock, model: str, stream: bool) -> str:
+    action = "streamGenerateContent?alt=sse" if stream else "generateContent"
+    return mock.provider_url("gemini", GEMINI_BASE, ["gemini"]) + f"{model}:{action}"
+
+
+def gemini_as_chat(text: str, stream: bool) -> dict:
+    """The mock's Gemini answer as ccrgen's gemini transformer makes it a chat completion
+    (a stream's deltas put together)."""
+    from ccrgen.proxy import gemini
+
+    if not stream:
+        return gemini.completion(json.loads(text))["choices"][0]
+    convert, merged = gemini.GeminiStream(), {"message": {}, "finish_reason": None}
+    for chunk in sse_data(text):
+        choice = convert(chunk)["choices"][0]
+        for key, value in choice["delta"].items():
+            if key == "tool_calls":
+                merged["message"].setdefault(key, []).extend(value)
+            elif key != "role":
+                merged["message"][key] = merged["message"].get(key, "") + value
+        merged["finish_reason"] = choice["finish_reason"] or merged["finish_reason"]
+    return merged
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("step", GEMINI_STEPS, ids=["default", "reasoning", "tool-call"])
+def test_gemini_paths_are_answered_in_gemini_format(mock_upstream, step, stream):
+    mock_upstream.script(dict(step))
+    status, text = post(gemini_url(mock_upstream, "gemini-2.5-pro", stream),
+                        {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}, GEMINI_KEY)
+    assert status == 200, text
+    choice = gemini_as_chat(text, stream)
+    message = choice["message"]
+    seen = mock_upstream.requests[-1]
+    assert (seen.model, seen.stream, seen.api, seen.provider) == ("gemini-2.5-pro", stream, "gemini", "gemini")
+    assert choice["finish_reason"] == "stop"
+    if "tool_call" in step:
+        assert [json.loads(c["function"]["arguments"]) for c in message["tool_calls"]] == [{"cmd": "ls"}]
+    else:
+        assert message["content"] == step.get("text", "mock answer from gemini-2.5-pro")
+    if "reasoning" in step:   # signed thinking: ccrgen shows it as a thinking block
+        assert message["reasoning_content"] == "let me think" and message["thinking_signature"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer AIza-mock-0123456789"},
+                                     {"x-goog-api-key": "$GEMINI_API_KEY"}])
+def test_gemini_native_api_refuses_without_a_usable_x_goog_api_key(mock_upstream, headers):
+    status, text = post(gemini_url(mock_upstream, "gemini-2.5-flash", False), {"contents": []}, headers)
+    assert status == 401
+    assert json.loads(text)["error"]["status"] == "UNAUTHENTICATED"   # Google's error format
+    assert "x-goog-api-key" in mock_upstream.requests[-1].rejected
+
+
+def test_geminis_openai_compatible_endpoint_takes_a_bearer_token(mock_upstream):
+    url = mock_upstream.provider_url("g", "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions")
+    assert post(url, chat("gemini-2.5-pro"), GEMINI_KEY)[0] == 401
+    status, text = post(url, chat("gemini-2.5-pro"), {"Authorization": "Bearer AIza-mock-0123456789"})
+    assert status == 200 and json.loads(text)["object"] == "chat.completion"
+
+
+def responses_as_chat(text: str, stream: bool) -> dict:
+    from ccrgen.proxy import openai_responses
+
+    if not stream:
+        return openai_responses.completion(json.loads(text))["choices"][0]
+    convert, merged = openai_responses.ResponsesStream(), {"message": {}, "finish_reason": None}
+    for event in sse_data(text):
+        chunk = convert(event)
+        if chunk is None:
+            continue
+        choice = chunk["choices"][0]
+        for key, value in choice["delta"].items():
+            if key == "tool_calls":
+                calls = merged["message"].setdefault(key, [])
+                if value[0].get("id"):
+                    calls.append(dict(value[0]["function"], id=value[0]["id"]))
+                else:
+                    calls[-1]["arguments"] += value[0]["function"]["arguments"]
+            elif key != "role" and value is not None:
+                merged["message"][key] = merged["message"].get(key, "") + value
+        merged["finish_reason"] = choice["finish_reason"] or merged["finish_reason"]
+    return merged
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("step", GEMINI_STEPS, ids=["default", "reasoning", "tool-call"])
+def test_responses_paths_are_answered_in_responses_format(mock_upstream, step, stream):
+    mock_upstream.script(dict(step))
+    url = mock_upstream.provider_url("openai", "https://api.openai.com/v1/responses")
+    status, text = post(url, {"model": "gpt-5", "input": [{"role": "user", "content": "hi"}], "stream": stream},
+                        {"Authorization": "Bearer sk-mock-0123456789"})
+    assert status == 200, text
+    if stream:   # typed events, each `event:` line naming its data's type
+        lines = [line for line in text.splitlines() if line]
+        assert [line[7:] for line in lines[0::2]] == [json.loads(line[6:])["type"] for line in lines[1::2]]
+    choice = responses_as_chat(text, stream)
+    message = choice["message"]
+    assert mock_upstream.requests[-1].api == "openai-responses"
+    if "tool_call" in step:
+        assert choice["finish_reason"] == "tool_calls"
+        assert [(c.get("name") or c["function"]["name"]) for c in message["tool_calls"]] == ["Bash"]
+    else:
+        assert choice["finish_reason"] == "stop"
+        assert message["content"] == step.get("text", "mock answer from gpt-5")
+    if "reasoning" in step and stream:
+        assert message["reasoning_content"] == "let me think"
+
+
+def test_a_raw_step_answers_exactly_the_given_answer_in_any_format(mock_upstream):
+    events = [{"candidates": [{"content": {"parts": [{"text": "a"}]}}]}, {"candidates": []}]
+    whole = {"candidates": [{"content": {"parts": [{"text": "ab"}]}, "finishReason": "STOP"}]}
+    mock_upstream.script([{"raw": {"events": events, "whole": whole}}] * 2)
+    assert sse_data(post(gemini_url(mock_upstream, "m", True), {}, GEMINI_KEY)[1]) == events
+    assert json.loads(post(gemini_url(mock_upstream, "m", False), {}, GEMINI_KEY)[1]) == whole

@@ -7,6 +7,7 @@ so a test or a smoke run never touches the user's real ~/.claude-code-router.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ccrgen import signals
 from ccrgen.ccr import facts
 from ccrgen.errors import ExternalError
 
@@ -78,7 +80,7 @@ def find_claude(explicit: str | None = None) -> str | None:
 
 def program_version(command: list[str], timeout: float = 20) -> str | None:
     try:
-        out = subprocess.run(command + ["--version"], capture_output=True, text=True, timeout=timeout)
+        out = signals.run(command + ["--version"], timeout=timeout)   # killed on timeout or signal
     except (OSError, subprocess.TimeoutExpired):
         return None
     text = (out.stdout or out.stderr).strip()
@@ -124,42 +126,59 @@ class CcrServer:
         return self.home / facts.CONFIG_DIR_NAME
 
     def start(self, timeout: float = 30) -> "CcrServer":
+        """Start CCR and wait until it answers. On any failure or interruption (Ctrl-C,
+        SIGTERM: ccrgen.signals) while it comes up, it is stopped again before raising."""
         self.home.mkdir(parents=True, exist_ok=True)
-        out = open(self.output_path, "wb")
-        self.process = subprocess.Popen(
-            self.command + ["start"], env=self.env, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(self.home),
-        )
-        out.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            answer = get_json(self.url + "/", timeout=0.5)
-            if answer and answer.get("message") == "LLMs API":
+        with signals.deferred(), open(self.output_path, "wb") as out:  # no child without its handle
+            self.process = subprocess.Popen(
+                self.command + ["start"], env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(self.home),
+            )
+        try:
+            if self._wait_until_up(timeout):
                 return self
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
+        except BaseException:
+            self.stop()
+            raise
         output = self.output_path.read_text(errors="replace")[-2000:]
         self.stop()
         raise ExternalError(f"CCR did not come up on {self.url}", hint=f"its output:\n{output}")
 
+    def _wait_until_up(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = get_json(self.url + "/", timeout=0.5)
+            if answer and answer.get("message") == "LLMs API":
+                return True
+            if self.process.poll() is not None:
+                return False
+            time.sleep(0.1)
+        return False
+
     def stop(self) -> None:
+        """`ccr stop`, then SIGTERM and SIGKILL to CCR's process group until it is gone. A
+        signal that arrives meanwhile does not cut this short (it is raised afterwards)."""
         if self.process is None:
             return
-        try:
-            subprocess.run(self.command + ["stop"], env=self.env, capture_output=True, timeout=15)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        if self.process.poll() is None:
+        with signals.deferred():
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=5)
-            except (ProcessLookupError, subprocess.TimeoutExpired, PermissionError):
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-        self.process = None
+                signals.run(self.command + ["stop"], env=self.env, timeout=15)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self._end_process_group()
+            self.process = None
+
+    def _end_process_group(self) -> None:
+        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+            if self.process.poll() is not None:
+                break
+            try:
+                os.killpg(self.process.pid, sig)
+                self.process.wait(timeout=wait)
+            except (ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
+                pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # anything CCR left in its group
 
     def logs(self) -> str:
         """CCR's own log lines (pino JSON), all files concatenated."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEY_STAND_IN = "__ccrgen_key_stand_in__"
+PROBE_TIMEOUT_S = 15   # a transformer that hangs in require/new/transformRequestIn is given up
 
 # Runs each custom transformer as CCR does and prints the headers its transformRequestIn
 # returns. Paths and options arrive as argv (JSON), never inside the source.
@@ -61,20 +62,38 @@ class CustomTransformer:
     changes_body: bool = False
 
 
-def probe_in_node(node: str, probes: list[dict]) -> list[dict] | None:
-    try:
-        done = subprocess.run([node, "-e", PROBE_JS, json.dumps(probes)], capture_output=True, text=True,
-                              timeout=30, stdin=subprocess.DEVNULL)
-        answer = json.loads(done.stdout or "null")
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        return None
-    return answer if isinstance(answer, list) and len(answer) == len(probes) else None
+def probe_in_node(node: str, probes: list[dict], timeout: float = PROBE_TIMEOUT_S) -> list[dict] | None:
+    """Each probe's result, or None when node fails or takes longer than `timeout`. The node
+    child is killed then, and on Ctrl-C/SIGTERM/SIGHUP (ccrgen.signals), from any thread."""
+    from ccrgen import signals
+    from ccrgen.inputs import unreadable_reason
+
+    # node is never handed a FIFO (require would wait forever), a device such as /dev/zero
+    # (never ends) or a file over the input size limit: those fail here, with why
+    refused = {i: unreadable_reason(Path(p["path"])) for i, p in enumerate(probes)}
+    refused = {i: reason for i, reason in refused.items() if reason}
+    wanted = [p for i, p in enumerate(probes) if i not in refused]
+    answer: list = []
+    if wanted:
+        try:
+            done = signals.run([node, "-e", PROBE_JS, json.dumps(wanted)], timeout=timeout)
+            answer = json.loads(done.stdout or "null")
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            return None
+        if not (isinstance(answer, list) and len(answer) == len(wanted)):
+            return None
+    results = iter(answer)
+    return [{"ok": False, "error": f"cannot read {p['path']}: {refused[i]}"} if i in refused else next(results)
+            for i, p in enumerate(probes)]
 
 
 def from_source(path: str, real_path: str) -> CustomTransformer | None:
+    from ccrgen.errors import CcrgenError
+    from ccrgen.inputs import read_text
+
     try:
-        source = Path(real_path).read_text(encoding="utf-8")
-    except OSError:
+        source = read_text(Path(real_path))  # a regular file, size-limited (never /dev/zero)
+    except CcrgenError:
         return None
     match = HEADER_IN_SOURCE.search(source)
     name = re.search(r'static name = ("[^"]*");', source)

@@ -13,6 +13,13 @@ def command(host, port, ready_file):
     It answers chat completions (streaming or not) with `mock answer from <model>` and
     records every request; GET /_mock/requests lists them, POST /_mock/script queues
     scripted answers. Stop it with Ctrl-C.
+
+    \b
+    Point a provider at URL/p/<provider>/v1/chat/completions and the mock checks auth as
+    that provider does: hicap 401 without a usable `api-key` header; openrouter, deepseek
+    and unknown providers 401 without a usable `Authorization: Bearer` token (missing,
+    empty, or a literal `$NAME`); ollama takes anything. URL/v1/chat/completions checks
+    no auth.
     """
     import asyncio
 

@@ -20,9 +20,19 @@ from ccrgen.commands.options import config_file_option, load_source, preset_opti
 def command(spec, config_file, preset, mock_upstream, via, ccr_path, all_models, as_json):
     """Send one request per configured route (default, background, think, long context
     just over the threshold, web search, image) through the proxy, and print a table:
-    route, expected model, the model that reached the upstream, HTTP status, latency.
+    route, expected model, the model that reached the upstream, HTTP status, latency, result.
 
-    Exits 0 only when every route reached its model with a 2xx answer, 1 otherwise.
+    \b
+    A route is ok only when the routed model answered with a 2xx and the request carried
+    the auth its provider takes (with --mock-upstream the mock answers as each provider
+    would: Hicap 401 without `api-key`, others without a Bearer token). A route whose
+    transformers ccrgen serve does not implement is "not verified" (use --via ccr); one
+    that succeeded only through its fallback is reported as such; a route with no model
+    is skipped. Progress lines go to stderr, the table (or --json) to stdout.
+
+    \b
+    Exit codes: 0 every tested route ok; 1 a route failed, is not verified or needed its
+    fallback; 4 a provider or CCR could not be reached (and nothing else failed).
     Without --mock-upstream the real providers answer (and it says so first).
     """
     import sys
@@ -31,7 +41,7 @@ def command(spec, config_file, preset, mock_upstream, via, ccr_path, all_models,
     from ccrgen.errors import InputError
 
     loaded = load_source(spec, config_file, preset)
-    if not smoke.scenarios(loaded.config, all_models):
+    if not smoke.tested(smoke.scenarios(loaded.config, all_models)):
         raise InputError(f"{loaded.file}: no routes to test", hint="set at least routes.default")
     if not mock_upstream:
         click.echo("smoke: sending real requests to the configured providers (this uses your quota); "
@@ -48,8 +58,8 @@ def command(spec, config_file, preset, mock_upstream, via, ccr_path, all_models,
         click.echo(smoke.as_json(outcomes, notes, via, mock_upstream))
     else:
         click.echo(smoke.table(outcomes))
-        failed = [o for o in outcomes if not o.ok]
-        click.echo(f"\n{len(outcomes) - len(failed)} of {len(outcomes)} routes reached their model "
-                   f"(via {via}{', mock upstream' if mock_upstream else ''})")
-    if any(not o.ok for o in outcomes):
-        sys.exit(1)
+        lines = smoke.findings(outcomes)
+        if lines:
+            click.echo("\n" + "\n".join(lines))
+        click.echo("\n" + smoke.summary(outcomes, via, mock_upstream))
+    sys.exit(smoke.exit_code(outcomes))

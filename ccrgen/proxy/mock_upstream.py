@@ -4,9 +4,12 @@ It is the one stand-in ccrgen's tests (and `ccrgen serve --mock-upstream`, `ccrg
 --mock-upstream`) use for a real provider: every request is recorded with its headers and
 body, so a test can assert on the auth headers and the model that actually arrived.
 
-Answers are OpenAI chat completions, streamed (SSE, with a final usage chunk and
-`[DONE]`) when the request says `stream: true`. By default the answer text is
-`mock answer from <model>`. A test can script the next answers, one step per request:
+Answers are in the format of the API the path belongs to: OpenAI chat completions,
+streamed (SSE, with a final usage chunk and `[DONE]`) when the request says `stream: true`;
+Gemini generateContent on `<model>:generateContent` paths (`:streamGenerateContent`: its
+SSE chunks), the model taken from the path; the Responses API on paths ending `/responses`
+(a `response` object, or its stream of events for `stream: true`). By default the answer
+text is `mock answer from <model>`. A test can script the next answers, one step per request:
 
     {"text": "hello"}                                   plain text
     {"tool_call": {"name": "Bash", "arguments": {...}}} one tool call (finish_reason tool_calls)
@@ -19,8 +22,24 @@ Answers are OpenAI chat completions, streamed (SSE, with a final usage chunk and
     {"echo_request": true}                              the answer text is the request body
     {"usage": {"prompt_tokens": 70000}}                 override the reported usage
     {"set_cookie": "session=abc"}                       a Set-Cookie header (non-streamed answers)
+    {"raw": {"whole": {...}, "events": [...]}}          exactly this answer in the provider's own
+                                                        format: `whole` as JSON, `events` as SSE
+                                                        for a stream
     {"when": "text", ...}                               only for a request whose body contains
                                                         "text" (others skip it, in order)
+
+(pause_stream and cut_stream shape chat completion streams; other formats answer whole.)
+
+Auth as the real provider checks it: requests to `/p/<provider>/<path>` are answered as
+that provider (ccrgen.providers) answers: Hicap 401 without a usable `api-key` header,
+a Bearer provider 401 without a usable `Authorization: Bearer` token (missing, empty, or a
+literal `$NAME` never interpolated), an unknown provider like a Bearer one (or by the header
+its `Anthropic`/`gemini` transformer sends), a local Ollama never. `provider_url(name, base_url)` gives that URL for a configured provider (keeping the
+endpoint's path) and remembers its profile, so a provider found by its base URL's host is
+judged as that host would judge it; `serve --mock-upstream` and `smoke --mock-upstream`
+point every provider there. Requests to any other path (`chat_url`) are answered without
+an auth check. Every request is recorded either way, with the provider it was meant for
+and, when refused, why.
 
 HTTP control API: GET/DELETE /_mock/requests, POST /_mock/script (a list of steps),
 GET /_mock/health. Run it alone with `ccrgen mock-upstream` or
@@ -37,10 +56,23 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote, urlparse
 
 from aiohttp import web
 
+from ccrgen.providers import ProviderProfile, provider_profile
+
 MAX_BODY = 256 * 1024 * 1024
+CHAT, GEMINI, RESPONSES = "openai-chat", "gemini", "openai-responses"
+GEMINI_ACTIONS = (":generateContent", ":streamGenerateContent")
+
+
+def api_of(path: str) -> str:
+    """The API a request path belongs to (the format it is answered in)."""
+    bare = path.split("?", 1)[0].rstrip("/")
+    if bare.endswith(GEMINI_ACTIONS):
+        return GEMINI
+    return RESPONSES if bare.endswith("/responses") else CHAT
 
 
 @dataclass
@@ -50,18 +82,31 @@ class RecordedRequest:
     headers: dict            # names lower-cased
     body: object             # parsed JSON, or None when the body was not JSON
     raw: bytes = field(repr=False, default=b"")
+    provider: str | None = None   # the provider it was meant for (`/p/<provider>/...`)
+    rejected: str | None = None   # why the mock answered 401, as that provider would
+    status: int = 200             # what the mock answered
+
+    @property
+    def api(self) -> str:
+        return api_of(self.path)
 
     @property
     def model(self) -> str | None:
+        """The model asked for: in the body, or (Gemini) in the path's `<model>:<action>`."""
+        if self.api == GEMINI:
+            return unquote(self.path.split("?", 1)[0].rsplit("/", 1)[-1].rpartition(":")[0]) or None
         return self.body.get("model") if isinstance(self.body, dict) else None
 
     @property
     def stream(self) -> bool:
+        if self.api == GEMINI:
+            return ":streamGenerateContent" in self.path
         return bool(isinstance(self.body, dict) and self.body.get("stream"))
 
     def as_dict(self) -> dict:
         return {"method": self.method, "path": self.path, "headers": self.headers,
-                "body": self.body, "model": self.model}
+                "body": self.body, "model": self.model, "api": self.api, "provider": self.provider,
+                "rejected": self.rejected, "status": self.status}
 
 
 class MockUpstream:
@@ -75,6 +120,7 @@ class MockUpstream:
         self._steps: collections.deque = collections.deque()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self.profiles: dict[str, ProviderProfile] = {}   # provider name -> how it authenticates
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
@@ -85,6 +131,17 @@ class MockUpstream:
     def chat_url(self) -> str:
         return self.url + "/v1/chat/completions"
 
+    def provider_url(self, name, base_url, uses=()) -> str:
+        """The URL that stands in for provider `name` (configured with `base_url` and the
+        `use` list `uses`): the mock answers there as that provider would, auth included."""
+        name = str(name or "")
+        self.profiles[name] = provider_profile(name, str(base_url or ""), uses if isinstance(uses, list) else ())
+        try:
+            path = urlparse(str(base_url or "")).path
+        except ValueError:
+            path = ""
+        return f"{self.url}/p/{quote(name, safe='')}{path or '/v1/chat/completions'}"
+
     async def start(self) -> "MockUpstream":
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get("/_mock/health", self._health)
@@ -92,6 +149,7 @@ class MockUpstream:
         app.router.add_delete("/_mock/requests", self._clear_requests)
         app.router.add_post("/_mock/script", self._post_script)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/p/{provider}/{tail:.*}", self._complete_as_provider)
         app.router.add_post("/{tail:.*}", self._complete)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -162,28 +220,63 @@ class MockUpstream:
         return web.json_response({"object": "list", "data": [{"id": "mock-model", "object": "model"}]})
 
     # -- completions -------------------------------------------------------------------
-    async def _complete(self, request: web.Request):
+    async def _record(self, request: web.Request, provider: str | None = None) -> RecordedRequest:
         raw = await request.read()
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
         recorded = RecordedRequest(request.method, request.path_qs,
-                                   {k.lower(): v for k, v in request.headers.items()}, body, raw)
+                                   {k.lower(): v for k, v in request.headers.items()}, body, raw, provider)
         self.requests.append(recorded)
+        return recorded
+
+    def profile_of(self, provider: str) -> ProviderProfile:
+        return self.profiles.get(provider) or provider_profile(provider, "")
+
+    async def _complete_as_provider(self, request: web.Request):
+        """A request for one provider: refused as that provider refuses bad auth."""
+        provider = request.match_info["provider"]
+        recorded = await self._record(request, provider)
+        profile = self.profile_of(provider)
+        problem = profile.auth_problem(recorded.headers)
+        if problem is not None:
+            recorded.rejected, recorded.status = problem.message, 401
+            if recorded.api == GEMINI:
+                return web.json_response(_gemini_error(401, profile.error_body(problem)["error"]["message"]), status=401)
+            return web.json_response(profile.error_body(problem), status=401)
+        return await self._answer(request, recorded)
+
+    async def _complete(self, request: web.Request):
+        return await self._answer(request, await self._record(request))
+
+    async def _answer(self, request: web.Request, recorded: RecordedRequest):
+        raw = recorded.raw
         step = self._next_step(raw)
         if step.get("delay_before"):
             await asyncio.sleep(float(step["delay_before"]))
         if "error" in step:
             error = step["error"]
-            status = int(error.get("status", 500))
+            status = recorded.status = int(error.get("status", 500))
+            message = error.get("message", f"mock error {status}")
+            if recorded.api == GEMINI:
+                return web.json_response(_gemini_error(status, message), status=status)
             return web.json_response(
-                {"error": {"message": error.get("message", f"mock error {status}"),
-                           "type": error.get("type", "mock_error"), "code": status}},
+                {"error": {"message": message, "type": error.get("type", "mock_error"), "code": status}},
                 status=status)
         if step.get("malformed"):
             return web.Response(status=200, text='{"id": "broken", "choices": [', content_type="application/json")
+        if "raw" in step:
+            raw_answer = step["raw"]
+            if recorded.stream:
+                return await self._send_events(request, raw_answer.get("events") or [], recorded.api)
+            return web.json_response(raw_answer.get("whole"))
         answer = _Answer.from_step(step, recorded, next(self._ids))
+        if recorded.api != CHAT:
+            formatted = _FORMATS[recorded.api](answer)
+            if recorded.stream:
+                return await self._send_events(request, formatted.events(), recorded.api)
+            return web.json_response(formatted.whole())
         if recorded.stream:
             return await self._stream(request, answer, step)
         if "cut_stream" in step:
@@ -193,6 +286,16 @@ class MockUpstream:
             await asyncio.sleep(float(step["pause_stream"].get("pause", 0)))
         headers = {"set-cookie": str(step["set_cookie"])} if step.get("set_cookie") else None
         return web.json_response(answer.completion(), headers=headers)
+
+    async def _send_events(self, request, events, api: str):
+        """Events as SSE: Gemini's `data:` chunks, or the Responses API's typed `event:` lines."""
+        response = web.StreamResponse(headers={"content-type": "text/event-stream", "cache-control": "no-cache"})
+        await response.prepare(request)
+        for event in events:
+            typed = f"event: {event['type']}\n" if api == RESPONSES and isinstance(event, dict) and "type" in event else ""
+            await response.write(f"{typed}data: {json.dumps(event, separators=(',', ':'))}\n\n".encode())
+        await response.write_eof()
+        return response
 
     async def _stream(self, request, answer: "_Answer", step: dict):
         response = web.StreamResponse(headers={"content-type": "text/event-stream",
@@ -298,6 +401,132 @@ class _Answer:
         yield self.chunk({}, finish_reason=self.finish_reason)
 
 
+def _gemini_error(status: int, message: str) -> dict:
+    """An error in Google's API format."""
+    kinds = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+             429: "RESOURCE_EXHAUSTED"}
+    return {"error": {"code": status, "message": message, "status": kinds.get(status, "INTERNAL")}}
+
+
+class _GeminiAnswer:
+    """An answer as Gemini's generateContent gives it (or its stream of chunks): thinking as
+    thought parts, the text signed by a thoughtSignature when there was thinking."""
+
+    def __init__(self, answer: "_Answer"):
+        self.answer = answer
+
+    def _chunk(self, parts: list, finish: bool = False) -> dict:
+        answer = self.answer
+        candidate = {"content": {"role": "model", "parts": parts}, "index": 0}
+        if finish:
+            candidate["finishReason"] = "STOP"
+        usage = answer.usage
+        return {"candidates": [candidate], "modelVersion": answer.model, "responseId": answer.id,
+                "usageMetadata": {"promptTokenCount": usage["prompt_tokens"],
+                                  "candidatesTokenCount": usage["completion_tokens"],
+                                  "totalTokenCount": usage["total_tokens"]}}
+
+    def _parts(self) -> tuple[list, list, list]:
+        answer = self.answer
+        thought = [{"text": answer.reasoning, "thought": True}] if answer.reasoning else []
+        text = [{"text": answer.text}] if answer.text else []
+        call = []
+        if answer.tool_call:
+            call = [{"functionCall": {"id": answer.tool_call["id"], "name": answer.tool_call["name"],
+                                      "args": json.loads(answer.tool_call["arguments"] or "{}")}}]
+        signed = (text or call)[:1]
+        if thought and signed:
+            signed[0]["thoughtSignature"] = f"mock-signature-{answer.id}"
+        return thought, text, call
+
+    def whole(self) -> dict:
+        thought, text, call = self._parts()
+        return self._chunk(thought + text + call, finish=True)
+
+    def events(self) -> list[dict]:
+        thought, text, call = self._parts()
+        chunks = [self._chunk(thought)] if thought else []
+        pieces = _pieces(text[0]["text"]) if text else []
+        for number, piece in enumerate(pieces):
+            part = dict(text[0], text=piece) if number == 0 else {"text": piece}
+            chunks.append(self._chunk([part]))
+        if call:
+            chunks.append(self._chunk(call))
+        if not chunks:
+            chunks.append(self._chunk([{"text": ""}]))
+        chunks[-1]["candidates"][0]["finishReason"] = "STOP"
+        return chunks
+
+
+class _ResponsesAnswer:
+    """An answer as the OpenAI Responses API gives it: a `response` object, or its events."""
+
+    def __init__(self, answer: "_Answer"):
+        self.answer = answer
+        number = answer.id.rsplit("-", 1)[-1]
+        self.ids = {"response": f"resp_mock_{number}", "reasoning": f"rs_mock_{number}",
+                    "message": f"msg_mock_{number}", "call": f"fc_mock_{number}"}
+
+    def _items(self) -> list[dict]:
+        answer, items = self.answer, []
+        if answer.reasoning:
+            items.append({"type": "reasoning", "id": self.ids["reasoning"],
+                          "summary": [{"type": "summary_text", "text": answer.reasoning}]})
+        if answer.text or not answer.tool_call:
+            items.append({"type": "message", "id": self.ids["message"], "role": "assistant", "status": "completed",
+                          "content": [{"type": "output_text", "text": answer.text or "", "annotations": []}]})
+        if answer.tool_call:
+            call = answer.tool_call
+            items.append({"type": "function_call", "id": self.ids["call"], "call_id": call["id"],
+                          "name": call["name"], "arguments": call["arguments"], "status": "completed"})
+        return items
+
+    def whole(self, status: str = "completed") -> dict:
+        usage = self.answer.usage
+        return {"id": self.ids["response"], "object": "response", "created_at": self.answer.created,
+                "model": self.answer.model, "status": status,
+                "output": self._items() if status == "completed" else [],
+                "usage": {"input_tokens": usage["prompt_tokens"], "output_tokens": usage["completion_tokens"],
+                          "total_tokens": usage["total_tokens"]}}
+
+    def events(self) -> list[dict]:
+        events = [{"type": "response.created", "response": self.whole("in_progress")}]
+        for index, item in enumerate(self._items()):
+            events += self._item_events(index, item)
+        events.append({"type": "response.completed", "response": self.whole()})
+        return [dict(event, sequence_number=number) for number, event in enumerate(events)]
+
+    @staticmethod
+    def _item_events(index: int, item: dict) -> list[dict]:
+        at = {"output_index": index, "item_id": item["id"]}
+        if item["type"] == "reasoning":
+            summary = item["summary"][0]
+            return ([{"type": "response.output_item.added", "output_index": index, "item": dict(item, summary=[])},
+                     {"type": "response.reasoning_summary_part.added", **at, "summary_index": 0,
+                      "part": {"type": "summary_text", "text": ""}}]
+                    + [{"type": "response.reasoning_summary_text.delta", **at, "summary_index": 0, "delta": piece}
+                       for piece in _pieces(summary["text"])]
+                    + [{"type": "response.reasoning_summary_part.done", **at, "summary_index": 0, "part": summary},
+                       {"type": "response.output_item.done", "output_index": index, "item": item}])
+        if item["type"] == "message":
+            part = item["content"][0]
+            return ([{"type": "response.output_item.added", "output_index": index, "item": dict(item, content=[])},
+                     {"type": "response.content_part.added", **at, "content_index": 0,
+                      "part": dict(part, text="")}]
+                    + [{"type": "response.output_text.delta", **at, "content_index": 0, "delta": piece}
+                       for piece in _pieces(part["text"])]
+                    + [{"type": "response.output_text.done", **at, "content_index": 0, "text": part["text"]},
+                       {"type": "response.output_item.done", "output_index": index, "item": item}])
+        return ([{"type": "response.output_item.added", "output_index": index, "item": dict(item, arguments="")}]
+                + [{"type": "response.function_call_arguments.delta", **at, "delta": piece}
+                   for piece in _pieces(item["arguments"], 2)]
+                + [{"type": "response.function_call_arguments.done", **at, "arguments": item["arguments"]},
+                   {"type": "response.output_item.done", "output_index": index, "item": item}])
+
+
+_FORMATS = {GEMINI: _GeminiAnswer, RESPONSES: _ResponsesAnswer}
+
+
 def _pieces(text: str, count: int = 3) -> list[str]:
     """Split text into up to `count` non-empty pieces, so streams have several deltas."""
     if not text:
@@ -308,7 +537,11 @@ def _pieces(text: str, count: int = 3) -> list[str]:
 
 async def serve_forever(host: str, port: int, ready_file: str | None = None, announce=print) -> None:
     async with MockUpstream(host, port) as server:
-        announce(f"mock upstream listening on {server.url} (chat completions at {server.chat_url})")
+        announce(f"mock upstream listening on {server.url}: chat completions at {server.chat_url} "
+                 f"(no auth check), or as a provider at {server.url}/p/<provider>/v1/chat/completions "
+                 "(its auth checked: hicap takes `api-key`, ollama anything, Gemini's native API "
+                 "`x-goog-api-key`, others a Bearer token); `<model>:generateContent` paths answer in "
+                 "Gemini's format, `/responses` paths in the Responses API's")
         if ready_file:
             Path(ready_file).write_text(server.url + "\n", encoding="utf-8")
         await asyncio.Event().wait()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccrgen.ccr.config import providers_of
+from ccrgen.document import format_path
 from ccrgen.errors import CcrgenError, SpecError
 from ccrgen.spec.model import ROUTE_KEYS, SERVER_KEYS
 
@@ -176,11 +177,11 @@ def spec_from_config(config: dict, auth: dict[str, dict], loaded=None) -> dict:
 
 
 def _provider(provider: dict, auth: dict | None) -> dict:
-    models = []
-    for model in provider.get("models") or []:
-        if model not in models:
-            models.append(model)
-    out = {"base_url": provider.get("api_base_url", ""), "api_key": provider.get("api_key", ""), "models": models}
+    models = list(dict.fromkeys(provider.get("models") or []))  # repeats dropped, order kept (linear)
+    # a key the config lacks stays missing: the spec check below then names it, located
+    out = {spec_key: provider[ccr_key] for spec_key, ccr_key in (("base_url", "api_base_url"), ("api_key", "api_key"))
+           if ccr_key in provider}
+    out["models"] = models
     if auth:
         out["auth"] = {"header": auth["header"]}
         if auth["prefix"]:
@@ -242,8 +243,9 @@ def _validate(spec: dict, loaded) -> None:
         spec_path = tuple(error["loc"])
         config_path = _config_path(spec_path, spec)
         location = loaded.locate(config_path) if loaded is not None and config_path else None
-        where = ".".join(str(p) for p in config_path) if config_path else ".".join(map(str, spec_path))
-        raise SpecError(f"{where}: {error['msg']}", location=location,
+        where = format_path(config_path or spec_path)
+        message = "is required" if error["type"] == "missing" else error["msg"]
+        raise SpecError(f"{where}: {message}", location=location,
                          hint="CCR 2.0.0 cannot use this value either (see `ccrgen lint`); fix it, then import "
                               "again") from None
 
@@ -300,6 +302,9 @@ def comparable(config: dict, auth_paths: dict[str, str] | None = None) -> dict:
     if auth_paths:
         out["transformers"] = [dict(t, path=auth_paths.get(t.get("path"), t.get("path")))
                                if isinstance(t, dict) else t for t in out.get("transformers") or []]
+    if isinstance(out.get("transformers"), list):  # CCR ignores an entry's `name` (the spec keeps it for lint)
+        out["transformers"] = [{k: v for k, v in t.items() if k != "name"} if isinstance(t, dict) else t
+                               for t in out["transformers"]]
     return out
 
 
@@ -418,9 +423,14 @@ def to_yaml(imported: Imported, source: str) -> str:
 def dump_yaml(data: dict) -> str:
     import yaml
 
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
-    if yaml.safe_load(text) != data:  # characters YAML reads as line breaks (U+0085, U+2028): escape them
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=False, default_flow_style=False, width=100)
+    # libyaml's emitter and parser when PyYAML has them: the pure-Python ones take ~10 s
+    # each way for a config with 100,000 models
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    options = {"Dumper": dumper, "sort_keys": False, "default_flow_style": False, "width": 100}
+    text = yaml.dump(data, allow_unicode=True, **options)
+    if yaml.load(text, Loader=loader) != data:  # characters YAML reads as line breaks (U+0085, U+2028): escape them
+        text = yaml.dump(data, allow_unicode=False, **options)
     return text
 
 

@@ -9,11 +9,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ccrgen.ccr import facts
 from ccrgen.document import Document, format_path
 from ccrgen.errors import InputError, Location
-from ccrgen.spec.model import ModelInfo, Spec
+
+if TYPE_CHECKING:  # pydantic costs ~0.2 s to import: `ccrgen lint config.json` does without it
+    from ccrgen.spec.model import ModelInfo, Spec
 
 DEFAULT_SPEC = "ccrgen.yaml"
 CONFIG_SUFFIXES = (".json", ".json5")
@@ -84,15 +87,38 @@ def is_config_file(path: Path) -> bool:
 
 
 def load(path: str | Path | None = None, *, preset: str | None = None,
-         ccr_dir: Path | None = None) -> LoadedConfig:
-    """A spec file, a preset, or a CCR config.json; with neither, ./ccrgen.yaml."""
+         ccr_dir: Path | None = None, text: str | None = None, check_types: bool = True) -> LoadedConfig:
+    """A spec file, a preset, or a CCR config.json; with neither, ./ccrgen.yaml.
+
+    A config.json's types are checked here, once, against CCR 2.0.0's schema: a value of the
+    wrong type is a SpecError naming each one, so everything behind the loader can trust the
+    data. `check_types=False` is for `ccrgen lint`, which reports them as findings instead.
+
+    With `text`, that is the content of `path` (stdin, or a file being fixed); a path
+    without a .json/.json5/.yaml/.yml suffix is then a config.json if the text starts as one.
+    """
     from ccrgen.spec.load import paused_gc
 
     with paused_gc():  # reading builds a large tree of objects (marks): see paused_gc
-        return _load(path, preset, ccr_dir)
+        if text is not None:
+            return _load_text(Path(path), text, ccr_dir, check_types)
+        return _load(path, preset, ccr_dir, check_types)
 
 
-def _load(path, preset, ccr_dir) -> LoadedConfig:
+def _load_text(path: Path, text: str, ccr_dir, check_types: bool = True) -> LoadedConfig:
+    if is_config_file(path) or (path.suffix.lower() not in (".yaml", ".yml") and looks_like_json(text)):
+        return load_config(path, text=text, check_types=check_types)
+    from ccrgen.spec.resolve import resolve_file
+
+    return _from_spec(resolve_file(path, text=text), ccr_dir)
+
+
+def looks_like_json(text: str) -> bool:
+    """A config.json starts with `{` (after comments); a spec with a key or a `#` comment."""
+    return re.match(r"(?:\s|//[^\n]*|/\*.*?\*/)*\{", text, re.S) is not None
+
+
+def _load(path, preset, ccr_dir, check_types: bool = True) -> LoadedConfig:
     if preset is not None:
         if path is not None:
             raise InputError("give a spec file or --preset, not both")
@@ -108,7 +134,7 @@ def _load(path, preset, ccr_dir) -> LoadedConfig:
             )
     path = Path(path)
     if is_config_file(path):
-        return load_config(path)
+        return load_config(path, check_types=check_types)
     from ccrgen.spec.resolve import resolve_file
 
     return _from_spec(resolve_file(path), ccr_dir)
@@ -118,15 +144,48 @@ def _load(path, preset, ccr_dir) -> LoadedConfig:
 IGNORE_COMMENT = re.compile(r"//\s*ccrgen-ignore:\s*([A-Za-z0-9_, ]+)")
 
 
-def load_config(path: Path) -> LoadedConfig:
+def load_config(path: Path, text: str | None = None, *, check_types: bool = True) -> LoadedConfig:
+    """A CCR config.json; with `check_types` (the default) its types are checked (see load)."""
     from ccrgen.ccr.config import parse_config_text
     from ccrgen.spec.load import read_text
 
-    text = read_text(Path(path))
+    text = read_text(Path(path)) if text is None else text
     doc = parse_config_text(text, str(path))
     ignore = frozenset(code.strip().upper() for match in IGNORE_COMMENT.finditer(text)
                        for code in match.group(1).split(",") if code.strip())
-    return LoadedConfig(config=doc.data, kind="config", file=str(path), document=doc, ignore=ignore)
+    loaded = LoadedConfig(config=doc.data, kind="config", file=str(path), document=doc, ignore=ignore)
+    if check_types:
+        _refuse_wrong_types(loaded)
+    return loaded
+
+
+# At most this many wrongly typed values are listed in one error (the count says the rest).
+MAX_TYPE_PROBLEMS_SHOWN = 20
+
+
+def _unusable_host(loaded: LoadedConfig) -> list:
+    """HOST is handed to the socket layer: a control character (NUL) there is no address."""
+    from ccrgen.errors import Problem
+
+    host = loaded.config.get("HOST")
+    if isinstance(host, str) and re.search(r"[\x00-\x1f\x7f]", host):
+        return [Problem(f"must be a host name or address (got {host!r})", loaded.locate(("HOST",)), "HOST",
+                        "no address holds a control character; CCR cannot listen on it either")]
+    return []
+
+
+def _refuse_wrong_types(loaded: LoadedConfig) -> None:
+    from ccrgen.errors import Problem, SpecError
+    from ccrgen.validate import type_problems
+
+    problems = type_problems(loaded) + _unusable_host(loaded)
+    if not problems:
+        return
+    count = len(problems)
+    if count > MAX_TYPE_PROBLEMS_SHOWN:
+        problems = problems[:MAX_TYPE_PROBLEMS_SHOWN] + [Problem(f"... and {count - MAX_TYPE_PROBLEMS_SHOWN} more")]
+    noun = "value does" if count == 1 else "values do"
+    raise SpecError(f"{loaded.file}: {count} {noun} not have the type CCR 2.0.0 reads", problems=problems)
 
 
 def _from_spec(resolved, ccr_dir: Path | None) -> LoadedConfig:

@@ -60,7 +60,7 @@ def display_name(file: str | Path) -> str:
                 return f"preset {path.name[: -len(PRESET_SUFFIX)]}"
             if real.parent == user_presets_dir().resolve():
                 return f"preset {path.name[: -len(PRESET_SUFFIX)]} (user)"
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
             pass
     return str(file)
 

@@ -63,3 +63,63 @@ def schema_problems(loaded) -> list[Problem]:
             path=loaded.describe_path(path) if path else format_path(path),
         ))
     return problems
+
+
+# What each JSON Schema type is called in messages.
+TYPE_NAMES = {"array": "a list", "string": "a string", "object": "an object", "integer": "a whole number",
+              "number": "a number", "boolean": "true or false", "null": "null"}
+
+
+def type_problems(loaded) -> list[Problem]:
+    """Every value of `loaded.config` whose *type* is not what CCR 2.0.0 reads (a string for
+    a list, NaN for a number, ...), located; other schema breaks (a pattern, a range, a
+    missing key) are lint's to report. The loaders refuse a config with such values."""
+    if compiled_accepts(loaded.config):
+        return []
+    problems = []
+    for error in _validator().iter_errors(loaded.config):
+        if _is_type_error(error):
+            path = tuple(error.absolute_path)
+            problems.append(Problem(
+                message=f"must be {_expected(error)} (got {_shown(error.instance)})",
+                location=loaded.locate(path),
+                path=loaded.describe_path(path) if path else "the config",
+                hint="`ccrgen lint` reports every such value; CCR 2.0.0 misreads or drops it",
+            ))
+    problems.sort(key=lambda p: (p.location.line or 0, p.location.column or 0) if p.location else (0, 0))
+    return problems
+
+
+def _is_type_error(error) -> bool:
+    """A `type` error, or a oneOf/anyOf whose every branch fails on a type somewhere."""
+    if error.validator == "type":
+        return True
+    if error.validator in ("oneOf", "anyOf"):
+        branches: dict = {}
+        for sub in error.context or ():
+            branches[sub.schema_path[0]] = branches.get(sub.schema_path[0], False) or _is_type_error(sub)
+        return len(branches) == len(error.validator_value) and all(branches.values())
+    return False
+
+
+def _expected(error) -> str:
+    if error.validator == "type":
+        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return " or ".join(TYPE_NAMES.get(k, k) for k in kinds)
+    kinds = [TYPE_NAMES.get(b.get("type"), "something else") for b in error.validator_value if isinstance(b, dict)]
+    return " or ".join(dict.fromkeys(kinds))
+
+
+def _shown(value) -> str:
+    import math
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value).replace("inf", "Infinity").replace("nan", "NaN")
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "a list"
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 200 else "a very long number"
+    return text if len(text) <= 60 else text[:57] + "..."

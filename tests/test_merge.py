@@ -214,8 +214,9 @@ def test_removing_a_preset_provider_with_null_leaves_routes_dangling_and_says_so
     result = cli("build", spec, "--out", tmp_path / "out")
     assert result.returncode == 1
     assert "unknown provider 'hicap'" in result.stderr
-    # the routes were set by the preset: the message points into the preset file
-    assert "hicap.yaml:" in result.stderr
+    # the spec's `hicap: null` caused it: reported there, with the preset's route as context
+    assert f"{spec}:3:10: routes.default (Router.default): unknown provider 'hicap'" in result.stderr
+    assert "context: routes.default is set in preset hicap:" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ccrgen.ccr import facts
-from ccrgen.document import Document
-from ccrgen.errors import InputError, Location
+from ccrgen.document import Document, format_path
+from ccrgen.errors import InputError, Location, SpecError
 
 ENV_REFERENCE = re.compile(r"\$\{([^}]+)\}|\$([A-Z_][A-Z0-9_]*)")
 # What a user may have meant as a reference but CCR will not interpolate ($lower_case).
@@ -43,7 +43,34 @@ def parse_config_text(text: str, file: str) -> Document:
     doc = Document(data=data, file=file)
     doc.value_marks = {p: Location(file, *lc) for p, lc in value_marks.items()}
     doc.key_marks = {p: Location(file, *lc) for p, lc in key_marks.items()}
+    if SURROGATE_ESCAPE.search(text) or SURROGATE.search(text):
+        _refuse_lone_surrogates(doc)
     return doc
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+# The only way a lone surrogate gets into JSON5 text decoded from UTF-8: a \uD800 escape.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(doc: Document) -> None:
+    """JavaScript keeps `"\\ud800"` as it is; no UTF-8 file (or terminal) can hold it, so
+    ccrgen could neither show nor write the value. Walked without recursion."""
+    stack = [((), doc.data)]
+    while stack:
+        path, value = stack.pop()
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            found = (isinstance(key, str) and SURROGATE.search(key)) or (isinstance(item, str) and SURROGATE.search(item))
+            if found:
+                raise SpecError(
+                    f"the text holds a lone UTF-16 surrogate (\\u{ord(found.group()):04x}), which no UTF-8 file can hold",
+                    location=doc.locate(path + (key,), key=isinstance(key, str) and bool(SURROGATE.search(key))),
+                    path=format_path(path + (key,)),
+                    hint="write the character itself, or both halves of its pair (\\ud83d\\ude00)",
+                )
+            if isinstance(item, (dict, list)):
+                stack.append((path + (key,), item))
 
 
 def interpolate_string(text: str, env: Mapping[str, str]) -> str:

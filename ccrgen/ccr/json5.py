@@ -25,7 +25,8 @@ Where this parser differs from npm json5 (on purpose, or because Python is not J
 - unquoted keys are checked against Python's Unicode tables (``unicodedata``), not the
   Unicode 10 tables inside npm json5, so letters added to Unicode after 10.0 are accepted;
 - nesting deeper than ``MAX_DEPTH`` objects/arrays is refused (npm json5 has no limit; the
-  paths of such a document would need memory growing with the square of the depth).
+  paths of such a document would need memory growing with the square of the depth, and the
+  code that reads the data recurses).
 
 The parser is a loop over an explicit stack (no recursion).  Common text is read by two
 compiled regular expressions, one object member or array element (with the ASCII whitespace
@@ -45,10 +46,13 @@ from itertools import accumulate, repeat
 from operator import sub
 from typing import Any
 
+from ccrgen.limits import MAX_NESTING_DEPTH
+
 __all__ = ["parse", "Json5Error", "MAX_DEPTH"]
 
-# Deepest nesting of objects and arrays that parse() accepts.
-MAX_DEPTH = 2000
+# Deepest nesting of objects and arrays that parse() accepts: the same limit as for YAML
+# specs and request files (everything behind the loaders may then recurse safely).
+MAX_DEPTH = MAX_NESTING_DEPTH
 
 
 class Json5Error(Exception):
@@ -703,3 +707,43 @@ def parse(text: str) -> tuple[Any, dict[tuple, tuple[int, int]], dict[tuple, tup
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+# --- Spans (for editing the text in place: `ccrgen lint --fix`) -------------------------
+
+
+def offset(text: str, line: int, column: int) -> int:
+    """The offset in `text` of a 1-based (line, column) mark that parse() gave for it."""
+    return _LineIndex(text).before_line[line] + column
+
+
+def token_end(text: str, pos: int) -> int:
+    """The offset just after the value or key starting at `pos`: a string, a number, a
+    literal, an unquoted key, or a whole object or array (comments and strings inside
+    skipped). `pos` must be the offset of a mark from parse()."""
+    c = text[pos:pos + 1]
+    if c == '"' or c == "'":
+        return _string(text, pos)[1]
+    if c == "{" or c == "[":
+        depth = 0
+        while True:
+            pos = _skip(text, pos)
+            c = text[pos:pos + 1]
+            if not c:
+                raise _error(text, pos, "unterminated object or array")
+            if c == '"' or c == "'":
+                pos = _string(text, pos)[1]
+                continue
+            if c == "{" or c == "[":
+                depth += 1
+            elif c == "}" or c == "]":
+                depth -= 1
+                if depth == 0:
+                    return pos + 1
+            pos += 1
+    if _starts_identifier(text, pos):
+        return _identifier(text, pos)[1]
+    m = _NUMBER(text, pos)
+    if m:
+        return m.end()
+    raise _error(text, pos, f"no value or key starts here ({_describe(text, pos)})")

@@ -12,11 +12,13 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from ccrgen.document import Document, format_path
 from ccrgen.errors import InputError, Location, SpecError
+from ccrgen.limits import MAX_NESTING_DEPTH, MAX_YAML_ALIAS_VALUES
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR_TAG = "tag:yaml.org,2002:str"
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _SCALAR_CONSTRUCTORS = {
     f"tag:yaml.org,2002:{name}": SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{name}"]
     for name in ("int", "float", "bool", "null")
@@ -41,17 +43,10 @@ def paused_gc():
 
 
 def read_text(path: Path) -> str:
-    """The file's text, or an InputError that says why it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    """The file's text, or an InputError that says why it cannot be read (ccrgen.inputs)."""
+    from ccrgen.inputs import read_text as read_input
+
+    return read_input(Path(path))
 
 
 def load_yaml_file(path: Path) -> Document:
@@ -95,6 +90,9 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.constructor = SafeConstructor()
+        self._built: set[int] = set()        # id() of the collection nodes built once already
+        self._in_alias = 0                   # > 0 while building a node a second time (an alias)
+        self._alias_budget = MAX_YAML_ALIAS_VALUES
         self._merged: dict[int, dict] = {}   # id(mapping node) -> its entries, for `<<: *it`
         self._merging: set[int] = set()
 
@@ -102,20 +100,50 @@ class _Builder:
         return Location(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def build(self, node, path: tuple):
-        # An explicit stack would be faster, but specs are shallow; recursion keeps this readable.
+        # Recursion is fine: the depth is limited to MAX_NESTING_DEPTH, far below Python's limit.
         self.doc.value_marks[path] = self._loc(node)
-        if isinstance(node, MappingNode):
-            inherited, own = self._entries(node, path)
-            out: dict = {}
-            for key, entry in inherited.items():  # in PyYAML's order: an own key overriding
-                out[key] = self._child(key, *own.get(key, entry), path)  # a merged one keeps its place
-            for key, (key_node, value_node) in own.items():
-                if key not in inherited:
-                    out[key] = self._child(key, key_node, value_node, path)
-            return out
+        if self._in_alias:
+            self._spend_alias_value(node, path)
+        if isinstance(node, (MappingNode, SequenceNode)):
+            if len(path) >= MAX_NESTING_DEPTH:
+                raise InputError(f"nesting too deep: more than {MAX_NESTING_DEPTH} levels of mappings and lists",
+                                 location=self._loc(node), path=format_path(path[:8]) + "...")
+            if node.tag not in _COLLECTION_TAGS:
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                raise SpecError(f"a value tagged {tag} cannot go into config.json",
+                                location=self._loc(node), path=format_path(path),
+                                hint="write a plain mapping or list (no YAML tag)")
+            again = id(node) in self._built
+            self._built.add(id(node))
+            self._in_alias += again
+            try:
+                return self._collection(node, path)
+            finally:
+                self._in_alias -= again
+        return self._scalar(node, path)
+
+    def _collection(self, node, path: tuple):
         if isinstance(node, SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self._scalar(node, path)
+        inherited, own = self._entries(node, path)
+        out: dict = {}
+        for key, entry in inherited.items():  # in PyYAML's order: an own key overriding
+            out[key] = self._child(key, *own.get(key, entry), path)  # a merged one keeps its place
+        for key, (key_node, value_node) in own.items():
+            if key not in inherited:
+                out[key] = self._child(key, key_node, value_node, path)
+        return out
+
+    def _spend_alias_value(self, node, path: tuple) -> None:
+        """One more value copied through an alias (`*name`): past the budget, the spec is a
+        "billion laughs" (aliases of aliases that expand to billions of values)."""
+        self._alias_budget -= 1
+        if self._alias_budget < 0:
+            raise InputError(
+                f"YAML aliases (*name) expand to more than {MAX_YAML_ALIAS_VALUES:,} values",
+                location=self._loc(node), path=format_path(path[:8]),
+                hint="write the values out, or use fewer nested aliases",
+            )
 
     def _child(self, key: str, key_node, value_node, path: tuple):
         child = path + (key,)
@@ -180,6 +208,9 @@ class _Builder:
             value = construct(self.constructor, node) if construct else self.constructor.construct_object(node)
         except yaml.constructor.ConstructorError as exc:
             raise SpecError(f"cannot read value: {exc.problem}", location=self._loc(node),
+                            path=format_path(path)) from None
+        except (ValueError, OverflowError) as exc:  # an integer of more than 4,300 digits
+            raise SpecError(f"cannot read value: {str(exc).split(';')[0]}", location=self._loc(node),
                             path=format_path(path)) from None
         if not isinstance(value, (str, int, float, bool, type(None))):
             raise SpecError(f"a {node.tag.rsplit(':', 1)[-1]} value cannot go into config.json",

@@ -16,10 +16,12 @@ from ccrgen.document import Document, format_path
 from ccrgen.errors import SpecError
 
 APPEND_SUFFIX = "+"
+# Maps passed through to config.json as they are: below them a key ending in `+` is just a key.
+PASS_THROUGH = frozenset({"extra", "options", "tokenizer"})
 
 
 def _plain_key(key):
-    if isinstance(key, str) and key.endswith(APPEND_SUFFIX):
+    if isinstance(key, str) and key.endswith(APPEND_SUFFIX) and key != APPEND_SUFFIX:  # `+` alone is a key
         return key[: -len(APPEND_SUFFIX)]
     return key
 
@@ -40,17 +42,18 @@ def normalise(doc: Document) -> Document:
     return merge_documents(Document(data={}, file=doc.file), doc)
 
 
-def _merge(base, over, b, o, b_path, o_path, grafts):
+def _merge(base, over, b, o, b_path, o_path, grafts, literal=False):
     if not (isinstance(b, dict) and isinstance(o, dict)):
         grafts.append((over, o_path, o_path and _result_path(o_path)))
-        return _clean(o)
+        return _clean(o, literal)
     grafts.append((over if o_path in over.value_marks else base, o_path if o_path in over.value_marks else b_path, _result_path(o_path)))
     result = {}
     for key, value in b.items():
         result[key] = value
         grafts.append((base, b_path + (key,), _result_path(o_path) + (key,)))
     for raw_key, value in o.items():
-        key = _plain_key(raw_key)
+        key = raw_key if literal else _plain_key(raw_key)
+        inner_literal = literal or key in PASS_THROUGH
         o_child = o_path + (raw_key,)
         r_child = _result_path(o_child)
         if value is None:
@@ -73,14 +76,14 @@ def _merge(base, over, b, o, b_path, o_path, grafts):
                     hint=f"write '{key}:' to replace the value instead",
                 )
             offset = len(below)
-            result[key] = below + [_clean(v) for v in value]
+            result[key] = below + [_clean(v, inner_literal) for v in value]
             for i in range(len(value)):
                 grafts.append((over, o_child + (i,), r_child + (offset + i,)))
             continue
         if isinstance(result.get(key), dict) and isinstance(value, dict) and key in b:
-            result[key] = _merge(base, over, b[key], value, b_path + (key,), o_child, grafts)
+            result[key] = _merge(base, over, b[key], value, b_path + (key,), o_child, grafts, inner_literal)
         else:
-            result[key] = _clean(value)
+            result[key] = _clean(value, inner_literal)
             grafts.append((over, o_child, r_child))
     return result
 
@@ -89,12 +92,13 @@ def _result_path(path: tuple) -> tuple:
     return tuple(_plain_key(k) for k in path)
 
 
-def _clean(value):
+def _clean(value, literal=False):
     """A value taken whole from one document: drop nulls and read `key+` as `key`."""
     if isinstance(value, dict):
-        return {_plain_key(k): _clean(v) for k, v in value.items() if v is not None}
+        keys = {k: (k if literal else _plain_key(k)) for k in value}
+        return {keys[k]: _clean(v, literal or keys[k] in PASS_THROUGH) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [_clean(v, literal) for v in value]
     return value
 
 

@@ -8,6 +8,7 @@ problems that name file, line, column and key path.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from pydantic import ValidationError
 
 from ccrgen.document import Document, format_path
 from ccrgen.errors import InputError, Problem, SpecError
+from ccrgen.inputs import unreadable_reason
+from ccrgen.limits import MAX_NESTING_DEPTH
 from ccrgen.presets import find_preset
-from ccrgen.spec.load import load_yaml_file
+from ccrgen.spec.load import load_yaml_file, parse_yaml
 from ccrgen.spec.merge import merge_documents, normalise
 from ccrgen.spec.model import Spec
 
@@ -32,17 +35,21 @@ def resolve_preset(name: str) -> ResolvedSpec:
     return resolve_file(find_preset(name).path)
 
 
-def resolve_file(path: Path) -> ResolvedSpec:
-    doc = _load_with_extends(Path(path), chain=())
+def resolve_file(path: Path, *, text: str | None = None) -> ResolvedSpec:
+    """`text`: the content of `path` when it is not (yet) the file's (stdin, lint --fix)."""
+    doc = _load_with_extends(Path(path), chain=(), text=text)
     return ResolvedSpec(spec=validate(doc), document=doc, file=str(path))
 
 
-def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> Document:
-    real = path.resolve()
+def _load_with_extends(path: Path, chain: tuple[Path, ...], text: str | None = None) -> Document:
+    real = Path(os.path.realpath(path))  # never raises (Path.resolve does on a symlink loop)
     if real in chain:
         cycle = " -> ".join(str(p) for p in chain + (real,))
         raise SpecError(f"extends loops back on itself: {cycle}")
-    doc = load_yaml_file(path)
+    if len(chain) >= MAX_NESTING_DEPTH:
+        raise SpecError(f"extends goes more than {MAX_NESTING_DEPTH} files deep (at {path})",
+                        hint="extend fewer files in a chain")
+    doc = load_yaml_file(path) if text is None else parse_yaml(text, str(path))
     extends = doc.data.get("extends") or []
     if isinstance(extends, str):
         extends = [extends]
@@ -72,11 +79,14 @@ def _extends_target(ref: str, naming_file: Path) -> Path:
         target = Path(ref).expanduser()
         if not target.is_absolute():
             target = folder / target
-        if not target.is_file():
+        reason = unreadable_reason(target)
+        if reason == "no such file":
             raise InputError(f"extends: no such file: {target}")
+        if reason:
+            raise InputError(f"extends: cannot read {target}: {reason}")
         return target
     found = find_preset(ref).path
-    if found.resolve() == naming_file.resolve():
+    if os.path.realpath(found) == os.path.realpath(naming_file):
         # a user preset that extends the bundled preset it replaces (hicap.yaml: extends: hicap)
         found = find_preset(ref, bundled_only=True).path
     return found

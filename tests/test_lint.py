@@ -14,7 +14,9 @@ from ccrgen.lint.engine import all_rules, lint_path
 CORPUS = Path(__file__).parent / "lint_corpus"
 BROKEN = sorted((CORPUS / "broken").iterdir())
 GOOD = sorted((CORPUS / "good").iterdir())
-EXPECT = re.compile(r"^(?://|#)[ \t]*expect:[ \t]*(CCR\d{3})[ \t]*(.*?)[ \t]*$", re.M)
+# `// expect: CODE SEVERITY PATH` (`#` in YAML): one line per finding the file must give.
+EXPECT = re.compile(r"^(?://|#)[ \t]*expect:[ \t]*(CCR\d{3})[ \t]+(error|warning|info)\b[ \t]*(.*?)[ \t]*$", re.M)
+SOURCE = re.compile(r"^(?://|#)[ \t]*source:[ \t]*\S", re.M)
 
 
 class Env(dict):
@@ -25,16 +27,19 @@ class Env(dict):
         return None if key.startswith("UNSET_") else "set-in-test"
 
 
-def expected(path: Path) -> set[tuple[str, str]]:
-    return {(code, where) for code, where in EXPECT.findall(path.read_text())}
+def expected(path: Path) -> set[tuple[str, str, str]]:
+    return set(EXPECT.findall(path.read_text()))
 
 
-def reported(path: Path, **kw) -> set[tuple[str, str]]:
-    return {(f.code, f.path) for f in lint_path(path, env=Env(), **kw) if f.severity != "info"}
+def reported(path: Path, **kw) -> set[tuple[str, str, str]]:
+    return {(f.code, f.severity, f.path) for f in lint_path(path, env=Env(), **kw) if f.severity != "info"}
 
 
-def test_the_corpus_is_big_enough():
-    assert len(BROKEN) >= 25 and len(GOOD) >= 5
+def test_the_corpus_is_big_enough_and_cites_its_sources():
+    assert len(BROKEN) >= 60 and len(GOOD) >= 10
+    cited = [p for p in BROKEN if SOURCE.search(p.read_text())]
+    assert len(cited) >= 60, f"only {len(cited)} broken configs cite a public source"
+    assert all(SOURCE.search(p.read_text()) for p in GOOD)
 
 
 @pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.name)
@@ -50,8 +55,10 @@ def test_correct_config_gives_no_error(path):
 
 
 def test_every_rule_is_exercised_by_the_corpus_or_a_test_here():
-    covered = {code for p in BROKEN for code, _ in expected(p)}
+    covered = {code for p in BROKEN for code, _, _ in expected(p)}
     covered |= {"CCR046", "CCR047"}  # info rules: test_unused_providers_and_models below
+    covered |= {"CCR004", "CCR005", "CCR056", "CCR058", "CCR073", "CCR074"}  # tests below
+    covered |= {"CCR014", "CCR015", "CCR049", "CCR057"}  # test_shapes_ccr_never_uses
     assert set(all_rules()) - covered == set()
 
 
@@ -123,7 +130,7 @@ def test_github_format_prints_workflow_annotations(cli):
     result = cli("lint", broken("transformer-wrong-case.json"), "--format", "github")
     lines = [line for line in result.stdout.splitlines() if "title=CCR050" in line]
     assert len(lines) == 2 and all(line.startswith("::error file=") for line in lines)
-    assert "line=11,col=31" in lines[0] and lines[0].endswith("(hint: did you mean 'OpenAI'?)")
+    assert "line=12,col=31" in lines[0] and lines[0].endswith("(hint: did you mean 'OpenAI'?)")
 
 
 def test_sarif_format_is_a_sarif_2_1_0_log(cli):
@@ -145,9 +152,12 @@ def test_text_format_and_exit_codes(cli, tmp_path):
     assert "guide-verbatim-tilde-path.json:15:14: error: transformers[0].path:" in bad.stdout
     assert "hint: write '" in bad.stdout and "Traceback" not in bad.stderr
 
-    warn_only = cli("lint", broken("timeout-in-seconds.json"))
+    key_set = {"DEEPSEEK_API_KEY": "sk-test"}
+    warn_only = cli("lint", broken("timeout-in-seconds.json"), env=key_set)
     assert warn_only.returncode == 0 and "CCR062" in warn_only.stdout
-    assert cli("lint", broken("timeout-in-seconds.json"), "--strict").returncode == 1
+    assert cli("lint", broken("timeout-in-seconds.json"), "--strict", env=key_set).returncode == 1
+    unset = cli("lint", broken("timeout-in-seconds.json"), env={"DEEPSEEK_API_KEY": ""})
+    assert unset.returncode == 1 and "CCR072" in unset.stdout  # CCR would send the literal $NAME
 
     missing = cli("lint", tmp_path / "nope.json")
     assert missing.returncode == 2 and "nope.json" in missing.stderr
@@ -244,3 +254,184 @@ def test_guide_config_with_an_absolute_path_is_clean_and_verbatim_is_not(tmp_pat
     fixed.write_text(re.sub(r'"~/[^"]*hicap-transformer\.js"', json.dumps(str(tmp_path / "hicap-transformer.js")),
                             config_text))
     assert [f for f in lint_path(fixed, env=Env()) if f.severity == "error"] == []
+
+
+# --- types and robustness ----------------------------------------------------------------
+
+def lint_text(tmp_path, config) -> list:
+    path = tmp_path / "config.json"
+    path.write_text(config if isinstance(config, str) else json.dumps(config))
+    return lint_path(path, env=Env())
+
+
+def provider(**extra) -> dict:
+    return {"name": "deepseek", "api_base_url": "https://api.deepseek.com/chat/completions",
+            "api_key": "$DEEPSEEK_API_KEY", "models": ["deepseek-chat"],
+            "transformer": {"use": ["deepseek"]}, **extra}
+
+
+def test_a_string_for_a_list_is_one_located_type_finding(tmp_path):
+    findings = lint_text(tmp_path, {"Providers": [provider(models="deepseek-chat")],
+                                    "Router": {"default": "deepseek,deepseek-chat"}})
+    assert [(f.code, f.severity, f.path) for f in findings if f.severity != "info"] == [
+        ("CCR004", "error", "Providers[0].models")]
+    assert findings[0].hint == 'write ["deepseek-chat"]'
+
+
+def test_use_as_a_string_and_a_threshold_in_k_are_reported(tmp_path):
+    findings = lint_text(tmp_path, {"Providers": [provider(transformer={"use": "deepseek"})],
+                                    "Router": {"default": "deepseek,deepseek-chat",
+                                               "longContext": "deepseek,deepseek-chat",
+                                               "longContextThreshold": "64K"}})
+    by_path = {f.path: f for f in findings}
+    assert by_path["Providers[0].transformer.use"].code == "CCR004"
+    assert by_path["Router.longContextThreshold"].code == "CCR020"
+    assert by_path["Router.longContextThreshold"].hint == "write 64000"
+    assert all(f.severity == "error" for f in by_path.values() if f.code in ("CCR004", "CCR020"))
+
+
+def test_an_options_object_after_its_name_is_one_finding(tmp_path):
+    findings = lint_text(tmp_path, {"Providers": [provider(transformer={"use": ["deepseek", "maxtoken",
+                                                                               {"max_tokens": 8192}]})],
+                                    "Router": {"default": "deepseek,deepseek-chat"}})
+    assert [(f.code, f.path) for f in findings if f.severity == "error"] == [
+        ("CCR056", "Providers[0].transformer.use[2]")]
+
+
+@pytest.mark.parametrize("value", [None, True, 1.5, "x", [], {}, [[[]]], {"a": {"b": []}}, -1, 10**30])
+def test_every_rule_survives_a_wrong_type_anywhere(tmp_path, value):
+    keys = ["LOG", "LOG_LEVEL", "HOST", "PORT", "APIKEY", "API_TIMEOUT_MS", "PROXY_URL",
+            "CUSTOM_ROUTER_PATH", "transformers", "Providers", "Router", "fallback"]
+    inner = ["name", "api_base_url", "api_key", "models", "transformer", "tokenizer"]
+    for key in keys:
+        lint_text(tmp_path, {"Providers": [provider()], "Router": {"default": "deepseek,deepseek-chat"},
+                             key: value})
+    for key in inner:
+        lint_text(tmp_path, {"Providers": [provider(**{key: value}), value],
+                             "Router": {"default": value, "think": "deepseek,deepseek-chat",
+                                        "longContextThreshold": value},
+                             "fallback": {"default": [value]}, "transformers": [value, {"path": value}]})
+
+
+def test_nan_infinity_deep_nesting_and_a_huge_config_do_not_crash(tmp_path):
+    lint_text(tmp_path, '{"Providers": [], "Router": {"longContextThreshold": NaN}, "API_TIMEOUT_MS": Infinity,'
+                        ' "PORT": -Infinity}')
+    deep = {"Providers": [provider(extra=json.loads("[" * 100 + "]" * 100))],
+            "Router": {"default": "deepseek,deepseek-chat"}}
+    lint_text(tmp_path, deep)
+    huge = {"Providers": [provider(name=f"p{i}", models=[f"m{j}" for j in range(50)]) for i in range(300)],
+            "Router": {"default": "p0,m0"}}
+    assert not [f for f in lint_text(tmp_path, huge) if f.severity == "error"]
+
+
+def test_misspelt_keys_at_every_level_have_a_did_you_mean(tmp_path):
+    bad = provider(transformers={"use": ["deepseek"]}, baseURL="x")
+    del bad["transformer"]
+    findings = lint_text(tmp_path, {"Providers": [bad], "Router": {"default": "deepseek,deepseek-chat",
+                                                                    "longcontext": "deepseek,deepseek-chat"},
+                                    "port": 3456, "transformers": [{"paht": "/x.js"}]})
+    hints = {f.path: (f.code, f.severity, f.hint) for f in findings}
+    assert hints["Providers[0].transformers"] == ("CCR005", "error", "did you mean 'transformer'?")
+    assert hints["Providers[0].baseURL"] == ("CCR005", "error", "did you mean 'api_base_url'?")
+    assert hints["Router.longcontext"] == ("CCR013", "error", "did you mean 'longContext'?")
+    assert hints["port"] == ("CCR065", "error", "did you mean 'PORT'?")
+    assert hints["transformers[0].paht"] == ("CCR005", "error", "did you mean 'path'?")
+
+
+def test_references_ccr_does_not_interpolate(tmp_path):
+    providers = [provider(name=f"p{i}", api_key=key) for i, key in
+                 enumerate(["${env:DEEPSEEK_API_KEY}", "%DEEPSEEK_API_KEY%", "$deepseek_key", "DEEPSEEK_API_KEY"])]
+    findings = lint_text(tmp_path, {"Providers": providers, "Router": {"default": "p0,deepseek-chat"}})
+    codes = {f.path: f.code for f in findings if f.severity == "error"}
+    assert codes == {"Providers[0].api_key": "CCR073", "Providers[1].api_key": "CCR073",
+                     "Providers[2].api_key": "CCR070", "Providers[3].api_key": "CCR074"}
+
+
+def test_custom_router_path_gets_the_transformer_path_checks(tmp_path):
+    esm = tmp_path / "router.mjs.js"
+    esm.write_text("export default async function router(req) { return null }\n")
+    base = {"Providers": [provider()], "Router": {"default": "deepseek,deepseek-chat"}}
+    for value, code in (("~/.claude-code-router/router.js", "CCR051"), ("router.js", "CCR052"),
+                        (str(tmp_path / "nope.js"), "CCR053"), (str(esm), "CCR058")):
+        found = [(f.code, f.path) for f in lint_text(tmp_path, {**base, "CUSTOM_ROUTER_PATH": value})
+                 if f.severity == "error"]
+        assert found == [(code, "CUSTOM_ROUTER_PATH")], value
+
+
+def test_shapes_ccr_never_uses(tmp_path):
+    legacy = lint_text(tmp_path, {"OPENAI_API_KEY": "$K", "OPENAI_BASE_URL": "https://api.openai.com/v1",
+                                  "OPENAI_MODEL": "gpt-4o", "Router": {"default": "openai,gpt-4o"}})
+    assert ("CCR014", "error", "OPENAI_API_KEY") in {(f.code, f.severity, f.path) for f in legacy}
+    assert not [f for f in legacy if f.code == "CCR065"]
+    openrouter = {"name": "openrouter", "api_base_url": "https://openrouter.ai/api/v1/chat/completions",
+                  "api_key": "$OPENROUTER_API_KEY", "models": ["anthropic/claude-sonnet-4.5", "perplexity/sonar"],
+                  "transformer": {"use": ["openrouter"], "anthropic/claude-sonet-4.5": {"use": ["tooluse"]}}}
+    found = {(f.code, f.severity, f.path): f.hint for f in lint_text(tmp_path, {
+        "Providers": [openrouter],
+        "Router": {"default": "openrouter,anthropic/claude-sonnet-4.5",
+                   "webSearch": "openrouter,anthropic/claude-sonnet-4.5"},
+        "fallback": {"long_context": ["openrouter,anthropic/claude-sonnet-4.5"]}})}
+    assert found[("CCR049", "error", "Router.webSearch")] == "write 'openrouter,anthropic/claude-sonnet-4.5:online'"
+    assert found[("CCR057", "error", "Providers[0].transformer.anthropic/claude-sonet-4.5")] == \
+        "did you mean 'anthropic/claude-sonnet-4.5'?"
+    assert found[("CCR015", "error", "fallback.long_context")] == "did you mean 'longContext'?"
+    sonar = lint_text(tmp_path, {"Providers": [openrouter], "Router": {
+        "default": "openrouter,anthropic/claude-sonnet-4.5", "webSearch": "openrouter,perplexity/sonar"}})
+    assert not [f for f in sonar if f.code == "CCR049"]  # sonar searches by itself
+
+
+def test_engine_lints_only_the_well_typed_part_without_jsonschema_for_a_valid_config():
+    import subprocess
+    import sys
+
+    code = ("import sys; from ccrgen.lint.engine import lint_path; "
+            f"lint_path({str(CORPUS / 'good' / 'issue-895-deepseek.json')!r}, env={{}}); "
+            "print(sorted(m for m in ('jsonschema', 'jinja2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_model_catalog_is_what_the_bundled_presets_say():
+    from ccrgen.lint.rules import catalog
+
+    assert catalog.DATA_FILE.read_text(encoding="utf-8") == catalog.render(catalog.from_presets()), \
+        "ccrgen/lint/rules/_catalog_data.py is stale: run `python -m ccrgen.lint.rules.catalog`"
+
+
+def test_urls_ccr_cannot_use(tmp_path):
+    base = {"Router": {"default": "p,m"}}
+    cases = {
+        "https://api.example.com/v1/chat/completions ": ("CCR043", "write 'https://api.example.com/v1/chat/completions'"),
+        "api.example.com/v1/chat/completions": ("CCR043", "start it with https:// (or http:// for a local server)"),
+        "https://api.deepseek.com": ("CCR044", "did you mean 'https://api.deepseek.com/chat/completions'?"),
+    }
+    for url, (code, hint) in cases.items():
+        p = {"name": "p", "api_base_url": url, "api_key": "$P", "models": ["m"],
+             "transformer": {"use": ["deepseek"]}}
+        found = [(f.code, f.hint) for f in lint_text(tmp_path, {**base, "Providers": [p]}) if f.severity == "error"]
+        assert found == [(code, hint)], url
+    ok = {"name": "p", "api_base_url": "https://a.example/v1/chat/completions", "api_key": "$P", "models": ["m"]}
+    for proxy, bad in (("127.0.0.1:7890", True), ("http://:7890", True), ("http://127.0.0.1:7890", False),
+                       ("socks5://127.0.0.1:1080", False), ("", False)):
+        found = [f.hint for f in lint_text(tmp_path, {**base, "Providers": [ok], "PROXY_URL": proxy})
+                 if f.code == "CCR068"]
+        assert bool(found) == bad, proxy
+    assert found == [] and [f.hint for f in lint_text(tmp_path, {**base, "Providers": [ok], "PROXY_URL": "127.0.0.1:7890"})
+                            if f.code == "CCR068"] == ["write 'http://127.0.0.1:7890'"]
+
+
+def test_deepseek_without_its_transformer_and_an_empty_provider_list(tmp_path):
+    bare = {"name": "deepseek", "api_base_url": "https://api.deepseek.com/chat/completions",
+            "api_key": "$DEEPSEEK_API_KEY", "models": ["deepseek-chat"]}
+    found = {(f.code, f.severity) for f in lint_text(tmp_path, {"Providers": [bare],
+                                                                "Router": {"default": "deepseek,deepseek-chat"}})}
+    assert ("CCR048", "error") in found
+    capped = {**bare, "transformer": {"use": [["maxtoken", {"max_tokens": 8192}]]}}
+    assert not [f for f in lint_text(tmp_path, {"Providers": [capped], "Router": {"default": "deepseek,deepseek-chat"}})
+                if f.code == "CCR048"]
+    anthropic = {**bare, "api_base_url": "https://api.deepseek.com/anthropic/v1/messages",
+                 "transformer": {"use": ["Anthropic"]}}
+    assert not [f for f in lint_text(tmp_path, {"Providers": [anthropic], "Router": {"default": "deepseek,deepseek-chat"}})
+                if f.severity == "error"]
+    empty = lint_text(tmp_path, {"PORT": 3456, "Providers": [], "Router": {}})  # what `ccr code` may write (#1045)
+    assert ("CCR014", "error", "Providers") in {(f.code, f.severity, f.path) for f in empty}

@@ -95,5 +95,5 @@ def test_a_valid_build_does_not_import_jsonschema_and_an_invalid_one_says_why(tm
     spec.write_text("extends: hicap\nextra:\n  plugins: 3\n", encoding="utf-8")
     done = run_cli(["build", str(spec), "--out", str(tmp_path / "bad")], tmp_path, PROBE)
     assert done.stdout.strip().endswith("exit 1 True"), done.stdout + done.stderr
-    assert "bad.yaml:3:12: extra.plugins (plugins): not what CCR 2.0.0 expects: 3 is not of type 'array'" in done.stderr
+    assert "bad.yaml:3:12: extra.plugins (plugins): plugins is 3, but CCR 2.0.0 reads a list here [CCR004]" in done.stderr
     assert not (tmp_path / "bad").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Iterable, Mapping
 
+from ccrgen.document import format_path
 from ccrgen.lint.finding import SEVERITIES, Finding
 from ccrgen.lint.rule import RULES, LintContext
 
@@ -17,22 +18,48 @@ def all_rules():
     return dict(sorted(RULES.items()))
 
 
-def lint(loaded, *, ignore: Iterable[str] = (), env: Mapping[str, str] | None = None) -> list[Finding]:
+def environment_codes() -> frozenset[str]:
+    """Codes of the rules whose findings depend on this machine, not on the file
+    (`Rule.environment`): they never refuse a build, and doctor reports them itself."""
+    return frozenset(code for code, declared in all_rules().items() if declared.environment)
+
+
+def lint(loaded, *, ignore: Iterable[str] = (), env: Mapping[str, str] | None = None,
+         select: Iterable[str] | None = None) -> list[Finding]:
+    """Findings for one loaded config. Types first: the rules read only the well-typed part
+    of the config (types.TypeGate); each value of the wrong type is one CCR004 finding,
+    unless a rule already judged that value itself."""
+    from ccrgen.lint.rules import types
+
     rules = all_rules()
     skip = set(ignore) | set(loaded.ignore)
-    ctx = LintContext(loaded=loaded, env=os.environ if env is None else env)
-    findings = []
+    wanted = set(select) if select is not None else set(rules)
+    gate = types.TypeGate(loaded.config)
+    ctx = LintContext(loaded=loaded, env=os.environ if env is None else env, typed=gate.typed)
+    findings, judged = [], set()
     for code, r in rules.items():
-        if code in skip or r.check is None:
+        if r.check is None or code in skip or code not in wanted:
             continue
         for hit in r.check(ctx):
-            loc = loaded.locate(hit.path)
-            findings.append(Finding(
-                code=code, severity=hit.severity or r.severity, file=loc.file, line=loc.line,
-                column=loc.column, path=loaded.describe_path(hit.path), message=hit.message,
-                hint=hit.hint,
-            ))
-    return sort_findings(findings)
+            path = gate.original_path(hit.path)
+            judged.add(path)
+            findings.append(_finding(loaded, code, hit.severity or r.severity, path, hit.message, hit.hint))
+    if types.CODE not in skip and types.CODE in wanted:
+        for path, message, hint, severity in gate.hits():
+            if not any(p[:len(path)] == path for p in judged):  # a rule judged it, or inside it
+                judged.add(path)
+                findings.append(_finding(loaded, types.CODE, severity or rules[types.CODE].severity, path,
+                                         f"{format_path(path) or 'the config'} {message}", hint))
+    from ccrgen.lint.origin import attribute  # a spec's findings at the user's own line
+
+    return sort_findings(attribute(loaded, findings, ignore=ignore, env=ctx.env))
+
+
+def _finding(loaded, code, severity, path, message, hint) -> Finding:
+    loc = loaded.locate(path)
+    return Finding(code=code, severity=severity, file=loc.file, line=loc.line, column=loc.column,
+                   path=loaded.describe_path(path), message=message, hint=hint,
+                   config_path=tuple(path))
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -41,20 +68,21 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 
 
 def lint_path(path, *, preset: str | None = None, ignore: Iterable[str] = (),
-              env: Mapping[str, str] | None = None) -> list[Finding]:
+              env: Mapping[str, str] | None = None, text: str | None = None) -> list[Finding]:
     """Load one spec, preset or config.json and lint it. A spec that does not validate gives
     CCR000 findings (one per problem); a file that cannot be read raises InputError."""
     from ccrgen.errors import SpecError
+    from ccrgen.lint.origin import shown
     from ccrgen.loader import load
 
     try:
-        loaded = load(path, preset=preset)
+        loaded = load(path, preset=preset, text=text, check_types=False)  # lint reports types itself (CCR004)
     except SpecError as exc:
         if SPEC_INVALID in set(ignore):
             return []
         return sort_findings([
             Finding(code=SPEC_INVALID, severity="error",
-                    file=p.location.file if p.location else str(path),
+                    file=shown(p.location.file) if p.location else str(path),
                     line=p.location.line if p.location else None,
                     column=p.location.column if p.location else None,
                     path=p.path, message=p.message, hint=p.hint)

@@ -15,7 +15,10 @@ def where(f: Finding) -> str:
     return ":".join(str(x) for x in (f.file, f.line, f.column) if x is not None)
 
 
-def text(findings: list[Finding], *, color: bool = False, summary: bool = True) -> str:
+def text(findings: list[Finding], *, color: bool = False, summary: bool = True,
+         unreadable: bool = False) -> str:
+    """The findings, one per line with hint, context and fix; with `summary` the counts, or
+    "no problems found", never said when an input could not be read (`unreadable`)."""
     import click
 
     lines = []
@@ -24,13 +27,48 @@ def text(findings: list[Finding], *, color: bool = False, summary: bool = True) 
         lines.append(f"{where(f)}: {severity}: {f.path}: {f.message} [{f.code}]")
         if f.hint:
             lines.append(f"  hint: {f.hint}")
+        if f.context:
+            lines.append(f"  context: {f.context}")
+        if f.fix:
+            lines.append(f"  fix{'' if f.fix.safe else ' (unsafe)'}: {f.fix.title}")
     if summary:
         counts = {s: sum(1 for f in findings if f.severity == s) for s in MARKS}
         if findings:
             lines.append(", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n))
-        else:
+            lines += fixable_summary(findings)
+        elif not unreadable:  # after an error there is no "all clear" to give
             lines.append("no problems found")
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
+
+
+def fixable_summary(findings: list[Finding]) -> list[str]:
+    safe = sum(1 for f in findings if f.fix and f.fix.safe)
+    unsafe = sum(1 for f in findings if f.fix and not f.fix.safe)
+    out = []
+    if safe:
+        out.append(f"{safe} fixable with `ccrgen lint --fix`")
+    if unsafe:
+        out.append(f"{unsafe} more fixable with `ccrgen lint --fix --unsafe-fixes` (check the result)")
+    return out
+
+
+def statistics(findings: list[Finding], rules: dict, *, as_json: bool = False) -> str:
+    """How often each code fired, most frequent first (ruff's --statistics)."""
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    fixable = {f.code for f in findings if f.fix}
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if as_json:
+        return json.dumps([
+            {"code": code, "name": rules[code].name if code in rules else None, "count": n,
+             "fixable": code in fixable}
+            for code, n in rows
+        ], indent=2) + "\n"
+    width = max((len(str(n)) for _, n in rows), default=1)
+    lines = [f"{n:>{width}}  {code}  {'[*]' if code in fixable else '[ ]'} "
+             f"{rules[code].name if code in rules else ''}".rstrip() for code, n in rows]
+    return "".join(line + "\n" for line in lines)
 
 
 def as_json(findings: list[Finding]) -> str:
@@ -87,10 +125,12 @@ def sarif(findings: list[Finding], rules: dict) -> str:
         if f.code in index:
             result["ruleIndex"] = index[f.code]
         results.append(result)
+    # No informationUri: it must be an absolute URI and ccrgen has no public home page; each
+    # rule's help says how to fix it, and `properties` names where the rules are documented.
     driver = {
         "name": "ccrgen",
         "version": __version__,
-        "informationUri": "https://github.com/musistudio/claude-code-router",
+        "properties": {"documentation": "docs/rules.md in the ccrgen sources; `ccrgen rules CODE` explains one"},
         "rules": [
             {
                 "id": code,
@@ -109,3 +149,18 @@ def sarif(findings: list[Finding], rules: dict) -> str:
         "runs": [{"tool": {"driver": driver}, "results": results}],
     }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(findings: list[Finding], fmt: str, rules: dict, *, color: bool = False,
+           show_statistics: bool = False, unreadable: bool = False) -> str:
+    """The findings in `fmt` (text, json, github, sarif), or their statistics. `unreadable`:
+    an input could not be read, so the text summary does not claim there were no problems."""
+    if show_statistics:
+        return statistics(findings, rules, as_json=fmt == "json")
+    if fmt == "json":
+        return as_json(findings)
+    if fmt == "github":
+        return github(findings)
+    if fmt == "sarif":
+        return sarif(findings, rules)
+    return text(findings, color=color, unreadable=unreadable)

@@ -31,6 +31,18 @@ class Rule:
     why: str
     fix: str
     check: Callable[["LintContext"], Iterable[Hit]] | None = field(compare=False, repr=False)
+    severity_why: str = ""          # why the rule has its severity, under the policy below
+    environment: bool = False       # the finding depends on this machine, not on the file
+
+
+# The severity policy every rule follows (docs/rules.md prints it).
+SEVERITY_POLICY = {
+    "error": "CCR will certainly fail, or silently ignores what the user wrote (a dropped provider, "
+             "a transformer that never runs, a key that is never interpolated, a route that can never "
+             "match, an option that is thrown away).",
+    "warning": "probably wrong, or right only in unusual setups.",
+    "info": "style: nothing breaks.",
+}
 
 
 @dataclass
@@ -42,8 +54,18 @@ class LintContext:
     env: Mapping[str, str]
     _cache: dict = field(default_factory=dict, repr=False)
 
+    typed: dict | None = None       # the config with every value of the wrong type left out
+
     @property
     def config(self) -> dict:
+        """The well-typed part of the config: every value the schema types has its type here
+        (the engine leaves the others out and reports them as CCR004). Rules read this."""
+        return self.loaded.config if self.typed is None else self.typed
+
+    @property
+    def raw(self) -> dict:
+        """The config as written, wrong types included: only for rules that judge a value of the
+        wrong type themselves (they must not assume any type)."""
         return self.loaded.config
 
     def _once(self, key, compute):
@@ -109,20 +131,35 @@ class LintContext:
         return None
 
     def model_info(self, route: str):
+        """What is known about the route's model: the spec's own metadata, else the bundled
+        presets' catalog (ccrgen.lint.rules.catalog), else None."""
         target = self.route_target(route)
-        return self.loaded.model_info(*target) if target else None
+        if not target:
+            return None
+        from ccrgen.lint.rules.catalog import known_model
+
+        models = getattr(self.loaded, "models", None) or {}
+        return models.get(target) or known_model(target[1])
 
 
-def rule(*, code: str, name: str, severity: str, summary: str, why: str, fix: str):
+def rule(*, code: str, name: str, severity: str, summary: str, why: str, fix: str,
+         severity_why: str, environment: bool = False):
+    """Register a rule. `severity_why` says why it has its severity under SEVERITY_POLICY."""
+    if severity not in SEVERITY_POLICY or not severity_why.strip():
+        raise RuntimeError(f"{code}: a severity from the policy and the reason for it are required")
+
     def register(check):
         if code in RULES:
             raise RuntimeError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, name, severity, summary, why.strip(), fix.strip(), check)
+        RULES[code] = Rule(code, name, severity, summary, why.strip(), fix.strip(), check,
+                           " ".join(severity_why.split()), environment)
         return check
 
     return register
 
 
-def reported_elsewhere(*, code: str, name: str, severity: str, summary: str, why: str, fix: str) -> None:
+def reported_elsewhere(*, code: str, name: str, severity: str, summary: str, why: str, fix: str,
+                       severity_why: str) -> None:
     """A documented code whose findings come from another stage (e.g. spec validation)."""
-    rule(code=code, name=name, severity=severity, summary=summary, why=why, fix=fix)(None)
+    rule(code=code, name=name, severity=severity, summary=summary, why=why, fix=fix,
+         severity_why=severity_why)(None)

@@ -21,6 +21,7 @@ def _lacking(ctx, route: str, capability: str):
     why="""Requests with images go to `Router.image`; a model without vision rejects them or
 answers without seeing the picture.""",
     fix="Route `image` to a model with vision.",
+    severity_why="it depends on model metadata: probably wrong, and right if ccrgen's catalog is out of date.",
 )
 def image_without_vision(ctx):
     if model := _lacking(ctx, "image", "vision"):
@@ -35,6 +36,7 @@ def image_without_vision(ctx):
     why="""CCR sends requests carrying a `web_search` tool to `Router.webSearch`; a model that
 cannot search ignores or rejects the tool.""",
     fix="Route `webSearch` to a model with web search (e.g. an `:online` model).",
+    severity_why="it depends on model metadata: probably wrong, and right if ccrgen's catalog is out of date.",
 )
 def websearch_without_web_search(ctx):
     if model := _lacking(ctx, "webSearch", "web_search"):
@@ -50,6 +52,7 @@ def websearch_without_web_search(ctx):
     why="""Requests with `thinking` go to `Router.think`; a model without reasoning gives
 no better answer there than the default would.""",
     fix="Route `think` to a reasoning model.",
+    severity_why="the route works; the model probably does not do what the route is for.",
 )
 def think_without_reasoning(ctx):
     if model := _lacking(ctx, "think", "reasoning"):
@@ -65,6 +68,7 @@ def think_without_reasoning(ctx):
     why="""Claude Code sends its many small housekeeping requests (haiku) to `background`;
 the point of the route is a cheaper model, and a dearer one multiplies the bill.""",
     fix="Route `background` to a cheaper model than the default.",
+    severity_why="the route works; it probably costs more than the user meant.",
 )
 def background_costlier(ctx):
     background, default = ctx.model_info("background"), ctx.model_info("default")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
+import re
 
 from ccrgen.ccr import facts
 from ccrgen.lint.rule import Hit, rule
@@ -13,6 +13,8 @@ LOOPBACK_NAMES = ("localhost", "")
 
 
 def is_loopback(host: str) -> bool:
+    import ipaddress
+
     host = host.strip().strip("[]").lower()
     if host in LOOPBACK_NAMES:
         return True
@@ -31,6 +33,7 @@ def is_loopback(host: str) -> bool:
 `HOST` says, so other machines cannot reach it; and exposing it without a key would let
 anyone spend your provider credit.""",
     fix="Set `APIKEY` (e.g. `$CCR_APIKEY`) to listen on that host, or remove `HOST`.",
+    severity_why="CCR still works from this machine; only other machines cannot reach it, which matters only when sharing CCR on a network.",
 )
 def host_public_without_apikey(ctx):
     host = ctx.config.get("HOST")
@@ -65,6 +68,7 @@ def _looks_local(provider: dict) -> bool:
     why="""A key written into config.json ends up in backups, dotfile repositories and
 screenshots. CCR interpolates `$NAME` references in these keys when it starts.""",
     fix="Put the key in an environment variable and write `$NAME` (e.g. `$HICAP_API_KEY`).",
+    severity_why="CCR works, but the secret is exposed: right only for a file nobody else ever sees.",
 )
 def literal_secret(ctx):
     apikey = ctx.config.get("APIKEY")
@@ -87,20 +91,21 @@ def literal_secret(ctx):
 (`600`) times every request out after 0.6 s, a huge one leaves a stuck provider hanging,
 and text that is not a number gives no timeout at all.""",
     fix="Write milliseconds, e.g. `600000` for 10 minutes.",
+    severity_why="a warning for a value that works but is probably in the wrong unit; an error for text that is not a number (no timeout at all).",
 )
 def timeout_out_of_range(ctx):
-    if "API_TIMEOUT_MS" not in ctx.config:
+    if "API_TIMEOUT_MS" not in ctx.raw:
         return
-    value = ctx.config["API_TIMEOUT_MS"]
+    value = ctx.raw["API_TIMEOUT_MS"]
     number = value
     if isinstance(value, str) and value.strip().isdigit():
         number = int(value)
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or number != number:
         yield Hit(("API_TIMEOUT_MS",), f"API_TIMEOUT_MS is {value!r}, not a number of milliseconds",
                   "write e.g. 600000", severity="error")
     elif number < 1000:
         yield Hit(("API_TIMEOUT_MS",), f"API_TIMEOUT_MS is {value} ms, under one second",
-                  f"it is in milliseconds: did you mean {int(number * 1000)}?")
+                  f"it is in milliseconds: did you mean {int(number * 1000)}?" if number > 0 else "write e.g. 600000")
     elif number > 3_600_000:
         yield Hit(("API_TIMEOUT_MS",), f"API_TIMEOUT_MS is {value} ms, over an hour", "write e.g. 600000")
 
@@ -112,11 +117,12 @@ def timeout_out_of_range(ctx):
     summary="`PORT` is not a port number (1-65535)",
     why="CCR cannot listen on it: it fails to start, or listens somewhere Claude Code does not look.",
     fix="Write a whole number between 1 and 65535; the default is 3456.",
+    severity_why="CCR cannot listen where the user asked: it fails to start, or Claude Code cannot reach it.",
 )
 def port_out_of_range(ctx):
-    if "PORT" not in ctx.config:
+    if "PORT" not in ctx.raw:
         return
-    value = ctx.config["PORT"]
+    value = ctx.raw["PORT"]
     if isinstance(value, str) and is_reference(value):
         return
     number = int(value) if isinstance(value, str) and value.strip().isdigit() else value
@@ -127,48 +133,28 @@ def port_out_of_range(ctx):
 @rule(
     code="CCR064",
     name="log-level-unknown",
-    severity="warning",
+    severity="error",
     summary="`LOG_LEVEL` is not a level CCR knows",
     why="CCR's logger knows only " + ", ".join(facts.LOG_LEVELS) + "; anything else is not the level you asked for.",
     fix="Use one of: " + ", ".join(facts.LOG_LEVELS) + ".",
+    severity_why="CCR's logger refuses an unknown level: the level the user wrote is not used.",
 )
 def log_level_unknown(ctx):
-    value = ctx.config.get("LOG_LEVEL")
-    if value is not None and value not in facts.LOG_LEVELS:
+    value = ctx.raw.get("LOG_LEVEL")
+    if value is not None and not (isinstance(value, str) and value in facts.LOG_LEVELS):
         close = closest(str(value), facts.LOG_LEVELS)
         yield Hit(("LOG_LEVEL",), f"LOG_LEVEL {value!r} is not one CCR knows",
                   f"did you mean '{close}'?" if close else "use one of " + ", ".join(facts.LOG_LEVELS))
 
 
 @rule(
-    code="CCR065",
-    name="unknown-top-level-key",
-    severity="warning",
-    summary="A top-level key CCR 2.0.0 does not read",
-    why="""CCR keeps unknown keys and ignores them, so a misspelt `router` or `Api_Key`
-changes nothing, without a word.""",
-    fix="Fix the spelling, or remove the key.",
-)
-def unknown_top_level_key(ctx):
-    if ctx.loaded.kind == "spec":
-        return  # the spec's own schema names unknown keys; pass-through keys are deliberate
-    for key in ctx.config:
-        if key in facts.KNOWN_TOP_LEVEL_KEYS or not isinstance(key, str):
-            continue
-        if key.lower() == "router" and "Router" not in ctx.config:
-            continue  # CCR011 reports it as the error it is
-        close = closest(key, facts.KNOWN_TOP_LEVEL_KEYS)
-        yield Hit((key,), f"'{key}' is not a key CCR 2.0.0 reads",
-                  f"did you mean '{close}'?" if close else "remove it if it is not for another tool")
-
-
-@rule(
     code="CCR066",
     name="providers-spelt-twice",
-    severity="warning",
+    severity="error",
     summary="Both `Providers` and `providers` are present",
     why="CCR reads `Providers || providers`: the lower-case list is ignored whole.",
     fix="Merge them into `Providers`.",
+    severity_why="the whole lower-case list of providers is silently ignored.",
 )
 def providers_spelt_twice(ctx):
     if "Providers" in ctx.config and "providers" in ctx.config:
@@ -185,6 +171,7 @@ def providers_spelt_twice(ctx):
 `http://127.0.0.1:7890`). Pointing it at CCR's own port sends every provider request back
 into CCR, and Claude Code waits until it times out.""",
     fix="Remove `PROXY_URL`, or set it to your network proxy.",
+    severity_why="every request loops back into CCR and times out.",
 )
 def proxy_url_is_ccr(ctx):
     from urllib.parse import urlparse
@@ -198,6 +185,39 @@ def proxy_url_is_ccr(ctx):
         same_port = parts.port is not None and parts.port == int(port)
     except (TypeError, ValueError):
         return
-    if same_port and is_loopback(parts.hostname or ""):
+    if same_port and is_loopback(parts.hostname or ""):  # noqa: SIM102
         yield Hit(("PROXY_URL",), f"PROXY_URL {value} is CCR's own address: requests would loop",
                   "remove PROXY_URL unless you use a network proxy")
+
+
+PROXY_SCHEMES = ("http", "https", "socks", "socks4", "socks5", "socks5h")
+HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$")  # what a scheme-less proxy address looks like
+
+
+@rule(
+    code="CCR068",
+    name="proxy-url-invalid",
+    severity="error",
+    summary="`PROXY_URL` is not a URL with a scheme and a host",
+    why="""CCR hands `PROXY_URL` to its HTTP client as the proxy for every provider request:
+`127.0.0.1:7890` (no scheme) or `http://:7890` (no host) is not a URL it can connect
+through, so every request fails.""",
+    fix="Write the full proxy URL, e.g. `http://127.0.0.1:7890`, or remove `PROXY_URL`.",
+    severity_why="every provider request fails.",
+)
+def proxy_url_invalid(ctx):
+    from urllib.parse import urlparse
+
+    value = ctx.config.get("PROXY_URL")
+    if not isinstance(value, str) or not value.strip() or "$" in value:
+        return  # empty means no proxy; CCR071 reports references
+    text = value.strip()
+    try:
+        parts = urlparse(text)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme.lower() not in PROXY_SCHEMES or not host or value != text:
+        guess = "http://" + text if HOST_PORT.match(text) else None
+        yield Hit(("PROXY_URL",), f"PROXY_URL {value!r} is not a proxy URL with a scheme and host",
+                  f"write '{guess}'" if guess else "write e.g. http://127.0.0.1:7890")

@@ -11,4 +11,5 @@ reported_elsewhere(
 that cannot be found stop the build before anything is rendered; lint reports them with
 the same file, line and key.""",
     fix="Follow the message; `ccrgen schema` prints the spec language's JSON Schema.",
+    severity_why="build refuses such a spec: nothing can be rendered from it.",
 )

@@ -34,15 +34,27 @@ def _window(ctx, route: str) -> int | None:
 becomes 60000, a negative number or a fraction sends every request to the long-context
 model, and a string is compared by JavaScript's loose rules.""",
     fix="Write a whole number of tokens, e.g. `60000`, without quotes.",
+    severity_why="an error when the value makes long context never or always happen, or is silently replaced by 60000; a warning for a number written in quotes, which JavaScript's loose comparison still reads as the number.",
 )
 def threshold_not_positive_integer(ctx):
-    value = ctx.router.get("longContextThreshold")
+    router = ctx.raw.get("Router")
+    value = router.get("longContextThreshold") if isinstance(router, dict) else None
     if value is None or _positive_int(value):
         return
     if isinstance(value, str):
-        yield Hit(PATH, f"longContextThreshold is the string {value!r}, not a number",
-                  f"write {value.strip()} without quotes" if value.strip().isdigit() else "write a whole number")
-    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        from ccrgen.lint.rules.types import SIZED
+
+        if value.strip().isdigit() and int(value) > 0:
+            yield Hit(PATH, f"longContextThreshold is the string {value!r}, not a number",
+                      f"write {value.strip()} without quotes (JavaScript compares it loosely, so it works)",
+                      severity="warning")
+        else:
+            sized = SIZED.match(value)
+            hint = (f"write {int(float(sized.group(1)) * (1000 if sized.group(2) in 'kK' else 1_000_000))}"
+                    if sized else "write a whole number of tokens")
+            yield Hit(PATH, f"longContextThreshold is {value!r}: no token count is ever above it, "
+                      "so long context never happens", hint)
+    elif isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         yield Hit(PATH, f"longContextThreshold is {value!r}, not a number", "write a whole number")
     elif value == 0:
         yield Hit(PATH, "longContextThreshold is 0: CCR silently uses 60000 instead",
@@ -50,6 +62,8 @@ def threshold_not_positive_integer(ctx):
     elif value < 0:
         yield Hit(PATH, f"longContextThreshold is negative ({value}): every request goes to long context",
                   "write a positive whole number")
+    elif value == float("inf"):
+        yield Hit(PATH, "longContextThreshold is infinite: long context never happens", "write a whole number")
     else:
         yield Hit(PATH, f"longContextThreshold is a fraction ({value})", f"write {max(1, round(value))}")
 
@@ -62,6 +76,7 @@ def threshold_not_positive_integer(ctx):
     why="""Requests between the default model's window and the threshold still go to the
 default model, which rejects them: they fail before long context ever starts.""",
     fix="Lower `longContextThreshold` below the default model's context window.",
+    severity_why="it depends on model metadata ccrgen may not know exactly: probably wrong, not certainly.",
 )
 def threshold_above_default_window(ctx):
     if not ctx.router.get("longContext"):
@@ -82,6 +97,7 @@ def threshold_above_default_window(ctx):
     why="""Only requests longer than the threshold go to the long-context model, and every one
 of them is already too long for it: long context can never succeed.""",
     fix="Choose a long-context model with a larger window, or lower the threshold.",
+    severity_why="the long-context route can never succeed: every request it takes is too long for its model.",
 )
 def threshold_above_long_context_window(ctx):
     window = _window(ctx, "longContext")
@@ -100,9 +116,11 @@ def threshold_above_long_context_window(ctx):
     why="""CCR only uses the threshold to choose `Router.longContext`; without that route the
 threshold does nothing, which usually means the route was forgotten or misspelt.""",
     fix="Add `Router.longContext`, or remove the threshold.",
+    severity_why="the threshold does nothing without the route, which is harmless; it usually means the route was forgotten or misspelt. A threshold equal to the default (60000, which CCR's own UI writes next to an empty longContext) is not reported.",
 )
 def threshold_without_long_context(ctx):
-    if "longContextThreshold" in ctx.router and not ctx.router.get("longContext"):
+    value = ctx.router.get("longContextThreshold")
+    if value is not None and value != facts.DEFAULT_LONG_CONTEXT_THRESHOLD and not ctx.router.get("longContext"):
         yield Hit(PATH, "longContextThreshold is set but Router.longContext is not",
                   "add Router.longContext: 'provider,model'")
 
@@ -115,6 +133,7 @@ def threshold_without_long_context(ctx):
     why="""Long context exists to send big requests to a model that can take them; a model
 with no larger window gains nothing and may cost more.""",
     fix="Route `longContext` to a model with a larger context window.",
+    severity_why="long context still works; the route is probably not what the user meant.",
 )
 def long_context_window_not_larger(ctx):
     if ctx.route_target("longContext") == ctx.route_target("default"):

@@ -41,9 +41,12 @@ def _source(ctx, path: str) -> str | None:
     name = Path(path).name
     if ctx.loaded.kind == "spec" and name in files:
         return files[name]  # written by this build
-    try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    from ccrgen.errors import CcrgenError
+    from ccrgen.inputs import read_bytes
+
+    try:  # a regular file, size-limited: never a FIFO or /dev/zero
+        return read_bytes(Path(path)).decode("utf-8", errors="replace")
+    except CcrgenError:
         return None
 
 
@@ -103,6 +106,7 @@ def use_entries(ctx):
 without the change the transformer was meant to make (for header-auth providers such as
 Hicap: with `Authorization: Bearer` instead of the provider's header, and a 401).""",
     fix="Use a built-in name with its exact spelling, or register the custom transformer under `transformers` with an absolute path.",
+    severity_why="the transformer never runs (a warning only when ccrgen cannot read which name a custom transformer registers).",
 )
 def unknown_transformer(ctx):
     custom = custom_transformers(ctx)
@@ -110,7 +114,7 @@ def unknown_transformer(ctx):
     for path, name, _options in use_entries(ctx):
         if name in known:
             continue
-        close = closest(name, known)
+        close = closest(name, known, 0.75)
         if custom.unnamed:
             paths = ", ".join(c.path for c in custom.unnamed)
             yield Hit(path, f"transformer '{name}' is not built in and ccrgen could not tell which "
@@ -140,11 +144,12 @@ def unknown_transformer(ctx):
 transformer never loads and the providers that use it send requests without it (the setup
 guide's own `~/.claude-code-router/...` path has exactly this problem).""",
     fix="Write the absolute path, e.g. `/home/you/.claude-code-router/hicap-transformer.js`.",
+    severity_why="the transformer or router never loads: CCR carries on without it.",
 )
 def transformer_path_tilde(ctx):
-    for i, path in _paths(ctx):
+    for where, path in required_paths(ctx):
         if path.startswith("~"):
-            yield Hit(("transformers", i, "path"), f"'{path}' starts with '~', which CCR does not expand",
+            yield Hit(where, f"'{path}' starts with '~', which CCR does not expand",
                       f"write '{Path(path).expanduser()}'")
 
 
@@ -156,11 +161,12 @@ def transformer_path_tilde(ctx):
     why="""CCR resolves a relative path against its own install folder, not the config's, so
 the file is not found and the transformer is skipped with only a log line.""",
     fix="Write the absolute path of the file.",
+    severity_why="the transformer or router never loads: CCR carries on without it.",
 )
 def transformer_path_relative(ctx):
-    for i, path in _paths(ctx):
+    for where, path in required_paths(ctx):
         if not path.startswith(("~", "$")) and not Path(path).is_absolute():
-            yield Hit(("transformers", i, "path"), f"'{path}' is relative: CCR resolves it against its own folder",
+            yield Hit(where, f"'{path}' is relative: CCR resolves it against its own folder",
                       "write the absolute path")
 
 
@@ -172,26 +178,24 @@ def transformer_path_relative(ctx):
     why="""CCR logs `Cannot find module` at start-up and carries on without the transformer;
 requests then go out without it.""",
     fix="Fix the path, or install the file there (`ccrgen build --install` writes ccrgen's own).",
+    severity_why="the transformer or router never loads: CCR carries on without it.",
 )
 def transformer_path_missing(ctx):
-    files = getattr(ctx.loaded, "files", {}) or {}
-    for i, path in _paths(ctx):
-        if not loadable_path(path) or (ctx.loaded.kind == "spec" and Path(path).name in files):
-            continue
-        if not Path(path).is_file():
-            yield Hit(("transformers", i, "path"), f"'{path}' does not exist",
-                      "fix the path or install the file there")
+    for where, path in required_paths(ctx):
+        if not _built_here(ctx, path) and loadable_path(path) and not Path(path).is_file():
+            yield Hit(where, f"'{path}' does not exist", "fix the path or install the file there")
 
 
 @rule(
     code="CCR054",
     name="transformer-options-ignored",
-    severity="warning",
+    severity="error",
     summary="Options are given to a built-in transformer that takes none",
     why="""Only some built-ins (Anthropic, customparams, maxtoken, openrouter, reasoning,
 sampling, vercel) read options; elsewhere they are silently ignored, so the setting the
 user wrote has no effect.""",
     fix="Remove the options, or use a transformer that reads them (e.g. `maxtoken` for `max_tokens`).",
+    severity_why="the options the user wrote are thrown away.",
 )
 def transformer_options_ignored(ctx):
     for path, name, options in use_entries(ctx):
@@ -207,6 +211,119 @@ def _paths(ctx):
             yield i, entry["path"]
 
 
+def required_paths(ctx):
+    """(config path, file path) of every file CCR `require`s: custom transformers and the
+    custom router. CCR loads both the same way, so they get the same checks."""
+    for i, path in _paths(ctx):
+        yield ("transformers", i, "path"), path
+    router = ctx.config.get("CUSTOM_ROUTER_PATH")
+    if isinstance(router, str) and router.strip():
+        yield ("CUSTOM_ROUTER_PATH",), router
+
+
+def _built_here(ctx, path: str) -> bool:
+    files = getattr(ctx.loaded, "files", {}) or {}
+    return ctx.loaded.kind == "spec" and Path(path).name in files
+
+
+# What makes a file loadable by CCR's `require` and usable: CommonJS exports, not ES modules.
+EXPORTS = re.compile(r"\bmodule\.exports\b|\bexports\.\w+\s*=")
+ES_MODULE = re.compile(r"^\s*export\s+(?:default|class|function|const|async)\b", re.M)
+
+
+@rule(
+    code="CCR058",
+    name="required-file-not-commonjs",
+    severity="error",
+    summary="A transformer or custom router file is not a CommonJS module CCR can `require`",
+    why="""CCR 2.0.0 loads these files with `require`: an ES module (`export default ...`) fails
+to load, and a file that assigns nothing to `module.exports` gives CCR an empty object, which
+is no transformer class and no router function. CCR logs the error and carries on without it.""",
+    fix="End the file with `module.exports = YourTransformer;` (or the router function).",
+    severity_why="the transformer or router never loads: CCR carries on without it.",
+)
+def required_file_not_commonjs(ctx):
+    for where, path in required_paths(ctx):
+        if not loadable_path(path):
+            continue
+        source = ctx.loaded.files.get(Path(path).name) if _built_here(ctx, path) else _source(ctx, path)
+        if source is None:
+            continue  # CCR053 (or not readable here)
+        if ES_MODULE.search(source) and not EXPORTS.search(source):
+            yield Hit(where, f"'{path}' is an ES module: CCR's require() cannot load it",
+                      "use module.exports = ... instead of export")
+        elif not EXPORTS.search(source):
+            yield Hit(where, f"'{path}' exports nothing (no module.exports)",
+                      "end it with module.exports = YourTransformer")
+
+
+def raw_use_lists(ctx):
+    """(config path, list) of every `use` list as written (wrong types included)."""
+    key = ctx.providers_key
+    providers = ctx.raw.get(key)
+    for i, provider in enumerate(providers if isinstance(providers, list) else []):
+        chain = provider.get("transformer") if isinstance(provider, dict) else None
+        if not isinstance(chain, dict):
+            continue
+        for name, value in chain.items():
+            if name == "use" and isinstance(value, list):
+                yield (key, i, "transformer", "use"), value
+            elif isinstance(value, dict) and isinstance(value.get("use"), list):
+                yield (key, i, "transformer", name, "use"), value["use"]
+
+
+@rule(
+    code="CCR056",
+    name="use-options-not-paired",
+    severity="error",
+    summary="Options in a `use` list are not paired with their transformer as `[name, {options}]`",
+    why="""CCR 2.0.0 reads a `use` entry as a name or as a `[name, {options}]` pair and drops
+anything else without a word: in `["maxtoken", {"max_tokens": 16384}]` the object is a
+separate entry, so it is dropped and `maxtoken` runs without `max_tokens`.""",
+    fix="Write the pair as one entry: `[[\"maxtoken\", {\"max_tokens\": 16384}]]`.",
+    severity_why="the options the user wrote are thrown away.",
+)
+def use_options_not_paired(ctx):
+    for path, chain in raw_use_lists(ctx):
+        for j, entry in enumerate(chain):
+            if isinstance(entry, dict):
+                before = chain[j - 1] if j and isinstance(chain[j - 1], str) else None
+                yield Hit(path + (j,), "an options object on its own: CCR drops it"
+                          + (f", so '{before}' runs without options" if before else ""),
+                          f"write [\"{before}\", {{...}}] as one entry" if before
+                          else "put it after its transformer's name: [\"name\", {...}]")
+            elif isinstance(entry, list) and (not entry or not isinstance(entry[0], str)):
+                yield Hit(path + (j,), "a [name, {options}] entry without a name first: CCR drops it",
+                          "write [\"name\", {...}]")
+
+
+@rule(
+    code="CCR057",
+    name="model-chain-unknown-model",
+    severity="error",
+    summary="A per-model transformer key names a model the provider does not list",
+    why="""CCR applies `transformer["<model>"]` only to requests for exactly that model of the
+provider: a key that is not one of its `models` (a typo, a different case, a stale name) is
+never applied.""",
+    fix="Name the key exactly as the model is listed in `models`.",
+    severity_why="the transformer chain the user wrote is never applied.",
+)
+def model_chain_unknown_model(ctx):
+    from ccrgen.lint.rules.routes import model_names
+
+    for path, provider in ctx.providers:
+        chain = provider.get("transformer")
+        if not isinstance(chain, dict) or "models" not in provider:
+            continue
+        models = model_names(provider)
+        for key in chain:
+            if key != "use" and key not in models:
+                close = closest(key, models)
+                yield Hit(path + ("transformer", key), f"'{key}' is not one of the provider's models: "
+                          "its chain is never applied",
+                          f"did you mean '{close}'?" if close else f"models: {', '.join(models) or 'none'}")
+
+
 @rule(
     code="CCR055",
     name="maxtoken-invalid",
@@ -216,15 +333,20 @@ def _paths(ctx):
 negative number) every request asks for no output and the provider rejects it; without the
 option the transformer does nothing at all.""",
     fix="Write `[\"maxtoken\", {\"max_tokens\": 65536}]` with the model's output limit.",
+    severity_why="every request is rejected (0 or negative tokens), or the transformer changes nothing (no option): both silently undo what the user wrote.",
 )
 def maxtoken_invalid(ctx):
+    unpaired = {path for path, chain in raw_use_lists(ctx)  # CCR056 names the lost options
+                if any(isinstance(e, dict) for e in chain)}
     for path, name, options in use_entries(ctx):
         if name != "maxtoken":
             continue
         value = (options or {}).get("max_tokens") if isinstance(options, dict) else None
+        if value is None and path[:-1] in unpaired:
+            continue
         if value is None:
             yield Hit(path, "maxtoken has no max_tokens option: it changes nothing",
-                      "write [\"maxtoken\", {\"max_tokens\": N}]", severity="warning")
+                      "write [\"maxtoken\", {\"max_tokens\": N}]")
         elif isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             yield Hit(path, f"maxtoken max_tokens is {value!r}: every request would ask for that many tokens",
                       "use the model's output limit, e.g. 65536")

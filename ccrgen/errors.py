@@ -100,10 +100,14 @@ class BuildRefused(CcrgenError):
 
     exit_code = EXIT_INVALID
 
+    def __init__(self, message: str, *, consequence: str = "nothing was written", **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.consequence = consequence
+
     def render(self) -> str:
         text = super().render()
         if len(self.problems) == 1:
-            text += "\n  nothing was written"
+            text += f"\n  {self.consequence}"
         return text
 
 

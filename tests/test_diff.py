@@ -139,3 +139,50 @@ def test_build_install_shows_the_diff_and_asks(cli, installed):
     assert yes.returncode == 0, yes.stderr
     assert json.loads(config.read_text())["Router"]["default"] == "hicap,claude-sonnet-4.5"
     assert list(ccr_dir.glob("config.json.*.bak"))  # the user's version was backed up
+
+
+def test_diff_validates_first_like_build(cli, installed, tmp_path):
+    ccr_dir, _ = installed
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("extends: hicap\nroutes:\n  default: hicap,no-such-model\n  think: hicap,nor-this\n")
+    built = cli("build", spec, "--install", "--yes", "--ccr-dir", ccr_dir)
+    diffed = cli("diff", spec, "--ccr-dir", ccr_dir)
+    assert built.returncode == diffed.returncode == 1
+    assert diffed.stdout == ""  # no diff of a spec that would not be built
+    problems = [line for line in built.stderr.splitlines() if "unknown model" in line]
+    assert len(problems) == 2
+    assert problems == [line for line in diffed.stderr.splitlines() if "unknown model" in line]
+    assert "so there is no diff" in diffed.stderr and "Traceback" not in diffed.stderr
+
+    one = tmp_path / "one.yaml"
+    one.write_text("extends: hicap\nroutes:\n  default: hicap,no-such-model\n")
+    single = cli("diff", one, "--ccr-dir", ccr_dir)
+    assert single.returncode == 1 and "there is no diff" in single.stderr and single.stdout == ""
+
+
+def test_diff_skips_the_rules_build_skips(cli, installed, tmp_path):
+    ccr_dir, _ = installed
+    spec = tmp_path / "long.yaml"
+    spec.write_text("extends: hicap\nroutes:\n  long_context_threshold: 500000\n")
+    refused = cli("build", spec, "--ccr-dir", ccr_dir, "--install", "--yes")
+    assert refused.returncode == 1, refused.stderr  # a threshold above every model's window
+    code = re.findall(r"error: .*\[(CCR\d+)\]", refused.stderr)[0]
+    plain = cli("diff", spec, "--ccr-dir", ccr_dir)
+    assert plain.returncode == 1 and plain.stdout == ""
+    skipped = cli("diff", spec, "--ccr-dir", ccr_dir, "--ignore", code, "--json")
+    assert skipped.returncode == 1 and json.loads(skipped.stdout)  # now a real diff
+
+
+def test_install_with_an_unset_key_installs_and_says_so_as_an_error(cli, tmp_path):
+    ccr_dir = tmp_path / "ccr"
+    env = {k: "" for k in ("HICAP_API_KEY",)}
+    result = cli("build", "--preset", "hicap", "--install", "--yes", "--ccr-dir", ccr_dir, env=env)
+    assert result.returncode == 0, result.stderr
+    assert (ccr_dir / "config.json").exists()
+    assert re.search(r"error: .*\$HICAP_API_KEY is not set.*\[CCR072\]", result.stderr)
+    assert "installed anyway: CCR will send the literal text $HICAP_API_KEY until you set it" in result.stderr
+    with_key = cli("build", "--preset", "hicap", "--install", "--yes", "--ccr-dir", ccr_dir,
+                   env={"HICAP_API_KEY": "k-123"})
+    assert "anyway" not in with_key.stderr and "CCR072" not in with_key.stderr
+    # diff is not refused for it either: the file is right, the environment is not
+    assert cli("diff", "--preset", "hicap", "--ccr-dir", ccr_dir, env=env).returncode == 0

@@ -26,7 +26,7 @@ def mode(path: Path) -> int:
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 # --- write_files ------------------------------------------------------------------------
@@ -124,6 +124,8 @@ def _fail_on_nth_replace(monkeypatch, n: int):
     calls = {"n": 0}
 
     def flaky(src, dst):
+        if Path(dst).name == install.JOURNAL_NAME:  # count the files' renames only
+            return real(src, dst)
         calls["n"] += 1
         if calls["n"] == n:
             raise OSError(28, "No space left on device", str(dst))
@@ -158,19 +160,18 @@ def test_a_failure_midway_removes_files_it_had_created(tmp_path, monkeypatch):
 def test_a_failure_while_writing_temporaries_touches_nothing(tmp_path, monkeypatch):
     write_files(tmp_path, {"config.json": ("old\n", PRIVATE), "t.js": ("old\n", PUBLIC)})
     before = files_in(tmp_path)
-    real_fsync = os.fsync
-    calls = {"n": 0}
+    real_write = install._write_new
 
-    def flaky_fsync(fd):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError(5, "Input/output error")
-        return real_fsync(fd)
+    def disk_full_on_the_second_file(path, data, mode):
+        if path.name.startswith(install.TEMP_PREFIX) and path.name.endswith("-t.js"):
+            raise OSError(28, "No space left on device", str(path))
+        return real_write(path, data, mode)
 
-    monkeypatch.setattr(install.os, "fsync", flaky_fsync)
+    monkeypatch.setattr(install, "_write_new", disk_full_on_the_second_file)
     with pytest.raises(WriteError):
         write_files(tmp_path, {"config.json": ("new\n", PRIVATE), "t.js": ("new\n", PUBLIC)})
-    assert files_in(tmp_path) == before
+    after = {name: data for name, data in files_in(tmp_path).items() if not name.endswith(".bak")}
+    assert after == before
 
 
 # --- the CLI: build --install -----------------------------------------------------------
@@ -234,8 +235,8 @@ def test_dry_run_prints_the_files_and_writes_nothing(tmp_path, cli):
     result = cli("build", spec, "--install", "--dry-run", env={"HOME": str(home)})
     assert not home.exists() or not any(home.rglob("*"))
     ccr_dir = home / ".claude-code-router"
-    assert f"would write {ccr_dir / 'config.json'} (created)" in result.stdout
-    assert f"would write {ccr_dir / 'hicap-transformer.js'} (created)" in result.stdout
+    assert f"would write {ccr_dir / 'config.json'} (created)" in result.stderr  # notes: stderr
+    assert f"would write {ccr_dir / 'hicap-transformer.js'} (created)" in result.stderr
     assert '"api-key"' in result.stdout  # the transformer text is shown
     assert secret not in result.stdout + result.stderr  # but never a key
 
@@ -246,7 +247,7 @@ def test_dry_run_of_an_existing_install_says_what_would_change(tmp_path, cli):
     before = files_in(home / ".claude-code-router")
     result = cli("build", "--preset", "deepseek", "--install", "--dry-run", env={"HOME": str(home)})
     assert result.returncode == 0, result.stderr
-    assert "config.json (changed)" in result.stdout
+    assert "config.json (changed)" in result.stderr
     assert files_in(home / ".claude-code-router") == before
 
 
@@ -260,3 +261,113 @@ def test_a_refused_build_does_not_touch_the_installed_files(tmp_path, cli):
     assert result.returncode == 1
     assert "unknown model 'hicap,no-such-model'" in result.stderr
     assert files_in(home / ".claude-code-router") == before
+
+
+# --- all or nothing, with a lock, through symlinks, never an empty backup ------------------
+
+def test_a_symlinked_config_is_written_through_and_the_link_kept(tmp_path, cli):
+    ccr_dir, dotfiles = tmp_path / "ccr", tmp_path / "dotfiles"
+    ccr_dir.mkdir()
+    dotfiles.mkdir()
+    real = dotfiles / "config.json"
+    real.write_text('{"Providers": [], "Router": {}}\n')
+    (ccr_dir / "config.json").symlink_to(real)
+    result = cli("build", "--preset", "hicap", "--install", "--yes", "--ccr-dir", ccr_dir)
+    assert result.returncode == 0, result.stderr
+    assert (ccr_dir / "config.json").is_symlink() and os.readlink(ccr_dir / "config.json") == str(real)
+    assert json.loads(real.read_text())["Router"]["default"] == "hicap,claude-sonnet-4.5"
+    assert f"config.json is a symlink: wrote through to {real}" in result.stdout
+    assert mode(real) == 0o600
+    assert [b.read_text() for b in backups_of(ccr_dir / "config.json")] == ['{"Providers": [], "Router": {}}\n']
+    assert not [p for p in dotfiles.iterdir() if p.name != "config.json"]  # no temporaries left there
+
+
+def _limit_file_size(limit: int):
+    import resource
+
+    def apply():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_a_backup_that_cannot_be_written_refuses_the_install(tmp_path):
+    """Disk full, for real: the install process may not write files bigger than 4 KB, and the
+    installed config.json is 20 KB. The backup fails, so nothing is replaced (exit 3)."""
+    import sys
+
+    ccr_dir = tmp_path / "ccr"
+    ccr_dir.mkdir()
+    big = '{"Providers": [], "Router": {}, "notes": "' + "x" * 20000 + '"}\n'
+    (ccr_dir / "config.json").write_text(big)
+    before = files_in(ccr_dir)
+    result = subprocess.run([sys.executable, "-m", "ccrgen", "build", "--preset", "hicap", "--install", "--yes",
+                             "--ccr-dir", str(ccr_dir)], capture_output=True, text=True,
+                            preexec_fn=_limit_file_size(4096), timeout=120)
+    assert result.returncode == 3, result.stderr
+    assert "could not back up" in result.stderr and "nothing was changed" in result.stderr
+    assert "Traceback" not in result.stderr
+    after = {n: d for n, d in files_in(ccr_dir).items() if n != install.LOCK_NAME}
+    assert after == before  # no backup (empty or partial), no temporary, the config intact
+    assert not (ccr_dir / ".ccrgen" / "history").exists() or not any((ccr_dir / ".ccrgen" / "history").iterdir())
+
+
+def test_an_empty_backup_never_counts_as_the_newest(tmp_path):
+    target = tmp_path / "config.json"
+    write_files(tmp_path, {"config.json": ("1\n", PRIVATE)})
+    write_files(tmp_path, {"config.json": ("2\n", PRIVATE)})
+    empty = tmp_path / "config.json.2099-01-01T00-00-00-000Z.bak"  # what a full disk once left
+    empty.write_bytes(b"")
+    assert [b.read_text() for b in backups_of(target)] == ["1\n"]
+    # an empty file is never backed up either
+    target.write_bytes(b"")
+    [result] = write_files(tmp_path, {"config.json": ("3\n", PRIVATE)})
+    assert result.backup is None
+    assert all(b.stat().st_size > 0 for b in backups_of(target))
+
+
+def test_a_second_install_waits_for_the_lock_then_fails_clearly(tmp_path, cli):
+    import fcntl
+
+    ccr_dir = tmp_path / "ccr"
+    ccr_dir.mkdir()
+    with open(ccr_dir / install.LOCK_NAME, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = cli("build", "--preset", "hicap", "--install", "--yes", "--ccr-dir", ccr_dir)
+    assert result.returncode == 3
+    assert "another ccrgen is installing into" in result.stderr and "nothing was changed" in result.stderr
+    assert not (ccr_dir / "config.json").exists()
+
+
+def test_concurrent_installs_both_land_one_after_the_other(tmp_path):
+    import sys
+
+    from ccrgen.history import History
+
+    ccr_dir = tmp_path / "ccr"
+    specs = []
+    for port in (3001, 3002):
+        spec = tmp_path / f"s{port}.yaml"
+        spec.write_text(f"extends: hicap\nserver: {{port: {port}}}\n")
+        specs.append(spec)
+    env = {**os.environ, install.SLOW_ENV: "0.05"}
+    procs = [subprocess.Popen([sys.executable, "-m", "ccrgen", "build", str(s), "--install", "--yes",
+                               "--ccr-dir", str(ccr_dir)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for s in specs]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    entries = History(ccr_dir).entries()
+    assert [e.id for e in entries] == [1, 2]
+    assert json.loads((ccr_dir / "config.json").read_text())["PORT"] in (3001, 3002)
+    assert len(backups_of(ccr_dir / "config.json")) == 1  # the second replaced the first, once
+
+
+def test_only_ccrgens_own_stray_temporaries_are_removed(tmp_path, cli):
+    ccr_dir = tmp_path / "ccr"
+    assert cli("build", "--preset", "hicap", "--install", "--yes", "--ccr-dir", ccr_dir).returncode == 0
+    ours = ccr_dir / f"{install.TEMP_PREFIX}1a2b3c4d-config.json"
+    ours.write_text("half")
+    theirs = ccr_dir / ".config.json.tmp"  # not ccrgen's name: left alone
+    theirs.write_text("someone else's")
+    result = cli("diff", "--preset", "hicap", "--ccr-dir", ccr_dir)
+    assert result.returncode == 0, result.stderr
+    assert not ours.exists() and theirs.exists()

@@ -7,42 +7,10 @@ from pathlib import Path
 
 import click
 
-from ccrgen.commands.options import ccr_dir_option, preset_option, resolve_ccr_dir, spec_argument
+from ccrgen.commands.options import (ccr_dir_option, codes_option, format_option, load_input, preset_option,
+                                     resolve_ccr_dir, spec_argument)
 
 EXIT_DIFFERENT = 1
-
-
-def installed_config(path: Path) -> dict | None:
-    """The installed config.json as CCR reads it (JSON5); None when there is none."""
-    from ccrgen.loader import load_config
-
-    return load_config(path).config if path.exists() else None
-
-
-def planned_changes(loaded, target: Path, *, against: Path | None = None, ignore_order=False,
-                    resolved=False):
-    """(config changes, file changes) from what is at `target` (or `against`) to `loaded`."""
-    import json
-    import os
-
-    from ccrgen import build
-    from ccrgen.ccr.config import as_ccr_sees_it
-    from ccrgen.ccr.facts import CONFIG_FILE_NAME
-    from ccrgen.diff import diff_configs, diff_files
-
-    new = json.loads(build.planned_files(loaded)[CONFIG_FILE_NAME][0]) if loaded.kind == "spec" else loaded.config
-    old = installed_config(against or target / CONFIG_FILE_NAME)
-    if resolved:
-        new = as_ccr_sees_it(new, os.environ)
-        old = as_ccr_sees_it(old, os.environ) if old is not None else None
-    changes = diff_configs(old, new, ignore_order=ignore_order)
-    files_old = {}
-    if against is None:
-        for name in loaded.files:
-            path = target / name
-            if path.exists():
-                files_old[name] = path.read_text(encoding="utf-8", errors="replace")
-    return changes, diff_files(files_old, dict(loaded.files)) if against is None else []
 
 
 @click.command("diff")
@@ -51,43 +19,43 @@ def planned_changes(loaded, target: Path, *, against: Path | None = None, ignore
 @ccr_dir_option
 @click.option("--against", type=click.Path(path_type=Path, dir_okay=False),
               help="Compare with this config.json instead of the installed one.")
-@click.option("--json", "as_json", is_flag=True, help="Print a list of {op, path, old, new}.")
+@format_option
 @click.option("--ignore-order", is_flag=True, help="Do not report providers or models that only moved.")
 @click.option("--resolved", is_flag=True, help="Compare after environment interpolation, as CCR sees it.")
-def command(spec, preset, ccr_dir, against, as_json, ignore_order, resolved):
+@codes_option("--ignore", "Lint rule codes or prefixes to skip, as in build (comma-separated or repeated).")
+@click.option("--target", "build_target", type=click.Choice(["ccr2", "ccr3"]), default="ccr2", show_default=True,
+              help="ccr3: compare with the installed CCR 3.x config (its management RPC, or config.sqlite).")
+def command(spec, preset, ccr_dir, against, format_, ignore_order, resolved, ignore, build_target):
     """Compare what SPEC (default ./ccrgen.yaml) or --preset builds with the installed config.
 
-    Exit 0 when they are the same, 1 when they differ, 2 when something cannot be read.
-    Secrets are masked: only the fact that they changed is shown.
+    Like `terraform plan`, it checks first: a spec `ccrgen build` would refuse is exit 1 with
+    the same problems, and no diff. Otherwise exit 0 when they are the same, 1 when they
+    differ, 2 when something cannot be read. Secrets are masked: only the fact that they
+    changed is shown. SPEC `-` reads the spec (or a config.json) from stdin; --format json
+    prints a list of {op, path, old, new}.
     """
-    from ccrgen import diff_report, loader
+    from ccrgen import build, console, diff_report, plan
     from ccrgen.errors import InputError
 
     target = resolve_ccr_dir(ccr_dir)
     if against is not None and not against.exists():
         raise InputError(f"{against}: no such file")
-    loaded = loader.load(spec, preset=preset, ccr_dir=target)
-    changes, files = planned_changes(loaded, target, against=against, ignore_order=ignore_order,
-                                     resolved=resolved)
-    if as_json:
+    loaded = load_input(spec, preset=preset, ccr_dir=target)
+    if build_target == "ccr3":
+        from ccrgen.targets.ccr3_cli import diff_command
+
+        sys.exit(diff_command(loaded, target, as_json=format_ == "json"))
+    build.check(loaded, ignore=ignore, consequence="`ccrgen build` would refuse this, so there is no diff")
+    for note in plan.recover_if_needed(target):
+        click.echo(f"note: {note}", err=True)
+    changes, files = plan.config_changes(loaded, target, against=against, ignore_order=ignore_order,
+                                         resolved=resolved)
+    if format_ == "json":
         click.echo(diff_report.as_json(changes, files), nl=False)
     elif changes or files:
-        click.echo(diff_report.text(changes, files, color=sys.stdout.isatty()), nl=False)
+        color = console.use_color()
+        click.echo(diff_report.text(changes, files, color=color), nl=False, color=color)
     else:
         click.echo("no changes")
     if changes or files:
         sys.exit(EXIT_DIFFERENT)
-
-
-def confirm_before_install(loaded, target: Path) -> None:
-    """Used by `ccrgen build --install` without --yes: show the diff, then ask.
-    Answering no (or no terminal to answer) aborts with exit 130 and writes nothing."""
-    from ccrgen import diff_report
-
-    changes, files = planned_changes(loaded, target)
-    if not changes and not files:
-        click.echo(f"{target}: already up to date")
-        return
-    click.echo(f"changes to {target}:")
-    click.echo(diff_report.text(changes, files, color=sys.stdout.isatty()), nl=False)
-    click.confirm("write these changes?", abort=True)

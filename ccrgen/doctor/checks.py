@@ -13,8 +13,16 @@ from typing import Callable, Mapping
 from ccrgen.ccr import facts
 
 OK, WARNING, ERROR = "ok", "warning", "error"
-ENV_UNSET = "CCR072"   # the lint rule for the same fact: one code and one severity everywhere
 MIN_NODE = 20
+
+
+def env_unset_code() -> str:
+    """The lint rule for an unset variable, which the environment check reports too: one code
+    and one severity everywhere (the rule table is the source; imported only when needed)."""
+    from ccrgen.lint.engine import all_rules
+
+    return next(code for code, declared in all_rules().items()
+                if declared.environment and declared.name == "env-unset")
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,10 @@ def check(func):
 
 
 def run_checks(situation: Situation) -> list[CheckResult]:
+    from ccrgen.doctor.ccr3_checks import checks_for
+
     results = []
-    for func in CHECKS:
+    for func in checks_for(situation, CHECKS):
         results += func(situation)
     return results
 
@@ -78,7 +88,8 @@ def config_parses(s: Situation) -> list[CheckResult]:
     except CcrgenError as exc:
         s.problem = exc
         return [CheckResult("config", ERROR, exc.problems[0].render().splitlines()[0],
-                            "fix the file; CCR refuses to start with it")]
+                            "fix the file; CCR refuses to start with it" if exc.exit_code == 2 else
+                            "fix these values (`ccrgen lint` lists them all): CCR 2.0.0 misreads or drops them")]
     return [CheckResult("config", OK, f"{s.config_path} parses as CCR reads it (JSON5)")]
 
 
@@ -157,7 +168,7 @@ def environment(s: Situation) -> list[CheckResult]:
             results.append(CheckResult(
                 "environment", ERROR,
                 f"${name} is not set in {where.split(' (')[0]} (used by {', '.join(keys)}): "
-                f"CCR {'sends' if running else 'would send'} the literal text '${name}' [{ENV_UNSET}]",
+                f"CCR {'sends' if running else 'would send'} the literal text '${name}' [{env_unset_code()}]",
                 f"export {name}=<your key> in the shell that starts CCR{restart}"))
         elif looks_like_placeholder(value):
             results.append(CheckResult("environment", WARNING, f"${name} looks like a placeholder, not a key",
@@ -206,7 +217,10 @@ def transformers(s: Situation) -> list[CheckResult]:
                                        "write the absolute path"))
             continue
         if not Path(path).is_file():
-            results.append(CheckResult("transformers", ERROR, f"transformer file {path} does not exist",
+            from ccrgen.inputs import unreadable_reason
+
+            what = "does not exist" if not os.path.lexists(path) else f"cannot be read: {unreadable_reason(Path(path))}"
+            results.append(CheckResult("transformers", ERROR, f"transformer file {path} {what}",
                                        "install it: `ccrgen build --install`, or fix the path"))
             continue
         if not os.access(path, os.R_OK):
@@ -251,7 +265,8 @@ def _use_names(s: Situation) -> list[CheckResult]:
 
 @check
 def tools(s: Situation) -> list[CheckResult]:
-    from ccrgen.ccr.runner import find_ccr, find_claude, find_node, program_version
+    from ccrgen.ccr.installed import find_install
+    from ccrgen.ccr.runner import find_claude, find_node, program_version
     from ccrgen.errors import CcrgenError
 
     results = []
@@ -264,16 +279,19 @@ def tools(s: Situation) -> list[CheckResult]:
         results.append(CheckResult("tools", ERROR, f"node {version} is too old for CCR", "install Node.js 20 or later"))
     else:
         results.append(CheckResult("tools", OK, f"node {version}"))
-    try:
-        ccr = find_ccr()
+    try:  # the version from its package.json: `ccr -v` on CCR 3.x rewrites ~/.claude/settings.json
+        install = find_install()
     except CcrgenError:
-        ccr = None
-    ccr_version = ccr_program_version(ccr) if ccr else None
+        install = None
+    ccr, ccr_version = (install.command, install.version) if install else (None, None)
     if ccr is None:
         results.append(CheckResult("tools", ERROR, "ccr (Claude Code Router) is not installed",
                                    f"npm install -g {facts.CCR_NPM_PACKAGE}@{facts.CCR_VERSION}"))
+    elif install.generation == 3:
+        results.append(CheckResult("tools", OK, f"ccr {ccr_version}: CCR 3.x (config in config.sqlite; "
+                                   "build for it with `ccrgen build --target ccr3`)"))
     elif ccr_version and not ccr_version.startswith("2."):
-        results.append(CheckResult("tools", WARNING, f"ccr {ccr_version} is not 2.x: 3.x reads config.json only once",
+        results.append(CheckResult("tools", WARNING, f"ccr {ccr_version} is not 2.x",
                                    f"npm install -g {facts.CCR_NPM_PACKAGE}@{facts.CCR_VERSION}"))
     else:
         results.append(CheckResult("tools", OK, f"ccr {ccr_version or '(version unknown)'}"))
@@ -325,24 +343,6 @@ def server(s: Situation) -> list[CheckResult]:
     return results
 
 
-def ccr_program_version(ccr: list[str]) -> str | None:
-    """CCR answers `ccr -v` with `claude-code-router version: 2.0.0`. It runs in an empty
-    temporary HOME: CCR's start-up tidies its folder (it deletes a stale pid file), and
-    doctor must change nothing."""
-    import subprocess
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="ccrgen-doctor-") as home:
-        try:
-            done = subprocess.run(ccr + ["-v"], capture_output=True, text=True, timeout=20,
-                                  stdin=subprocess.DEVNULL, cwd=home,
-                                  env={**os.environ, "HOME": home, "NO_COLOR": "1"})
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-    match = re.search(r"version:?\s*v?(\d+\.\d+\.\d+\S*)", done.stdout + done.stderr)
-    return match.group(1) if match else None
-
-
 def _read_pid(path: Path) -> int | None:
     try:
         return int(path.read_text().strip())
@@ -354,12 +354,13 @@ def _read_pid(path: Path) -> int | None:
 def config_quality(s: Situation) -> list[CheckResult]:
     if s.installed is None:
         return []
-    from ccrgen.lint.engine import lint
+    from ccrgen.lint.engine import environment_codes, lint
 
     results = []
     env, _where = judged_environment(s)
-    # an unset variable is the environment check's finding (same code, same severity)
-    errors = [f for f in lint(s.installed, env=env) if f.severity == "error" and f.code != ENV_UNSET]
+    # what depends on the machine (an unset variable) is the environment check's finding
+    machine = environment_codes()
+    errors = [f for f in lint(s.installed, env=env) if f.severity == "error" and f.code not in machine]
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

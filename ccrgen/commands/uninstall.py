@@ -1,0 +1,27 @@
+"""`ccrgen uninstall`: remove what ccrgen installed and put back what was there before."""
+
+from __future__ import annotations
+
+import click
+
+from ccrgen.commands.options import ccr_dir_option, echo_json, format_option, resolve_ccr_dir
+
+
+@click.command("uninstall")
+@ccr_dir_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before replacing files.")
+@format_option
+def command(ccr_dir, yes, format_):
+    """Remove the files ccrgen installed in CCR's folder and put back the ones that were
+    there before its first install, as one set. Recorded in the history, so `ccrgen
+    rollback` undoes it."""
+    from ccrgen import diff_report, plan as planner
+
+    plan = planner.for_uninstall(resolve_ccr_dir(ccr_dir))
+    as_json = format_ == "json"
+    diff_report.echo_plan(plan, ask=not yes, err=as_json)
+    applied = planner.apply(plan)
+    if as_json:
+        echo_json(diff_report.applied_dict(applied))
+    else:
+        click.echo(diff_report.applied_text(applied), nl=False)

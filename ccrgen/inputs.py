@@ -8,8 +8,10 @@ before anything is read.
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
+from contextlib import contextmanager
 from pathlib import Path
 
 from ccrgen.errors import InputError
@@ -78,3 +80,20 @@ def read_text(path: Path) -> str:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             hint = "the file is UTF-16: save it as UTF-8"
         raise InputError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})", hint=hint) from None
+
+
+@contextmanager
+def paused_gc():
+    """No cyclic garbage collection while a big tree of short-lived objects is built.
+
+    Reading a spec creates a node, a value and a Location for every key and value and frees
+    almost none of them: CPython's collector runs again and again over the growing heap for
+    nothing (a 7 MB spec: 5.7 s to compose with it, 1.3 s without). Nested use is fine.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -97,7 +97,7 @@ def load(path: str | Path | None = None, *, preset: str | None = None,
     With `text`, that is the content of `path` (stdin, or a file being fixed); a path
     without a .json/.json5/.yaml/.yml suffix is then a config.json if the text starts as one.
     """
-    from ccrgen.spec.load import paused_gc
+    from ccrgen.inputs import paused_gc
 
     with paused_gc():  # reading builds a large tree of objects (marks): see paused_gc
         if text is not None:
@@ -147,7 +147,7 @@ IGNORE_COMMENT = re.compile(r"//\s*ccrgen-ignore:\s*([A-Za-z0-9_, ]+)")
 def load_config(path: Path, text: str | None = None, *, check_types: bool = True) -> LoadedConfig:
     """A CCR config.json; with `check_types` (the default) its types are checked (see load)."""
     from ccrgen.ccr.config import parse_config_text
-    from ccrgen.spec.load import read_text
+    from ccrgen.inputs import read_text
 
     text = read_text(Path(path)) if text is None else text
     doc = parse_config_text(text, str(path))

@@ -22,7 +22,7 @@ LOWERCASE_REFERENCE = re.compile(r"\$([a-z_][a-zA-Z0-9_]*)")
 
 
 def load_config_file(path: Path) -> Document:
-    from ccrgen.spec.load import read_text
+    from ccrgen.inputs import read_text
 
     return parse_config_text(read_text(Path(path)), str(path))
 

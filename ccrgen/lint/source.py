@@ -20,7 +20,7 @@ Span = tuple[int, int]  # [start, end) character offsets into the text
 def read_source(path: Path) -> str:
     """The file's text with its line endings as they are (no newline translation)."""
     from ccrgen.errors import InputError
-    from ccrgen.spec.load import read_text
+    from ccrgen.inputs import read_text
 
     read_text(path)  # the same messages as lint for a missing or unreadable file
     try:

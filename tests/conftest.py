@@ -65,6 +65,18 @@ def ccr_cmd(node_bin) -> list[str]:
 
 
 @pytest.fixture(scope="session")
+def ccr3(node_bin):
+    """The real CCR 3.1.1 (.ci/run installs it into .cache/ccr3; CCRGEN_CCR3_DIR names it), a
+    ccrgen.ccr.installed.CcrInstall. Run only start/stop/--help with it, in a temp HOME."""
+    from ccrgen.ccr.installed import find_ccr3
+
+    install = find_ccr3()
+    if install is None:
+        need("CCR 3.1.1 (bash .ci/install-ccr3.sh .cache/ccr3)")
+    return install
+
+
+@pytest.fixture(scope="session")
 def claude_bin() -> str:
     from ccrgen.ccr.runner import find_claude
 

@@ -153,6 +153,9 @@ class Server(_Strict):
     non_interactive: bool | None = Field(None, description="NON_INTERACTIVE_MODE")
     custom_router_path: str | None = Field(None, description="CUSTOM_ROUTER_PATH")
     rewrite_system_prompt: str | None = Field(None, description="REWRITE_SYSTEM_PROMPT")
+    take_over_claude_code: bool | None = Field(
+        None, description="CCR 3.x only: let CCR rewrite ~/.claude/settings.json (its `profile`); default off"
+    )
 
 
 SERVER_KEYS = {

@@ -25,8 +25,12 @@ COMMANDS = {
     "lint": ("lint", "Find mistakes in specs and CCR config.json files."),
     "rules": ("rules", "List lint rules, or explain one."),
     "diff": ("diff", "Show what a build would change in the installed config."),
+    "history": ("history", "List what ccrgen installed in CCR's folder, newest first."),
+    "rollback": ("rollback", "Put back the files as they were before an install (or rollback)."),
+    "uninstall": ("uninstall", "Remove what ccrgen installed and restore what was there before."),
     "resolve": ("resolve", "Show the merged spec, each value with the file and line it came from."),
     "import": ("import_", "Turn an existing CCR config.json into a spec."),
+    "migrate": ("migrate", "Install the CCR 3.x equivalent of a CCR 2.x config.json."),
     "doctor": ("doctor", "Check this machine's CCR setup and say how to fix problems."),
     "route": ("route", "Show which route and model a request would take, and why."),
     "serve": ("serve", "Run the built-in proxy that routes like CCR 2.0.0."),
@@ -101,16 +105,18 @@ def _usage_error(exc: click.UsageError) -> str:
 
 
 def main(argv=None) -> None:
+    from ccrgen import signals
     from ccrgen.errors import CcrgenError
 
     try:
-        cli.main(args=argv, prog_name="ccrgen", standalone_mode=False)
+        with signals.handled():  # SIGTERM/SIGHUP clean up as Ctrl-C does
+            cli.main(args=argv, prog_name="ccrgen", standalone_mode=False)
     except CcrgenError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:  # click's form of Ctrl-C (or SIGTERM/SIGHUP: signals.py)
         click.echo("aborted", err=True)
-        sys.exit(130)
+        sys.exit(getattr(exc.__cause__, "exit_code", 130))
     except click.UsageError as exc:
         click.echo(_usage_error(exc), err=True)
         sys.exit(EXIT_USAGE)
@@ -121,8 +127,8 @@ def main(argv=None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        sys.exit(getattr(exc, "exit_code", 130))
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # a bug in ccrgen: say so plainly

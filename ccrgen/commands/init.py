@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from ccrgen.commands.options import echo_json, format_option, is_stdio
+
 SCHEMA_NAME = "ccrgen.schema.json"
 
 STARTER = """\
@@ -36,10 +38,12 @@ extends: {preset}
 
 @click.command("init")
 @click.option("--preset", default="hicap", show_default=True, help="Preset the spec extends.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=Path("ccrgen.yaml"),
-              show_default=True, help="Where to write the spec.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+              default=Path("ccrgen.yaml"), show_default=True,
+              help="Where to write the spec (`-`: stdout, and no schema file).")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
-def command(preset, output, force):
+@format_option
+def command(preset, output, force, format_):
     """Write a starter ccrgen.yaml that extends a preset, with comments."""
     from ccrgen.errors import InputError
     from ccrgen.install import PUBLIC, write_files
@@ -47,7 +51,7 @@ def command(preset, output, force):
     from ccrgen.resources import data_dir
     from ccrgen.spec.resolve import resolve_file
 
-    if output.exists() and not force:
+    if not is_stdio(output) and output.exists() and not force:
         raise InputError(f"{output} exists already", hint="use --force to replace it (a backup is kept)")
     spec = resolve_file(find_preset(preset).path).spec
     provider = next(iter(spec.providers), "my-provider")
@@ -55,10 +59,19 @@ def command(preset, output, force):
         schema_url=SCHEMA_NAME,
         preset=preset, provider=provider, default_route=spec.routes.default or "provider,model",
     )
+    if is_stdio(output):
+        click.echo(text, nl=False)
+        click.echo(f"note: `ccrgen schema > {SCHEMA_NAME}` beside the spec gives editors its schema", err=True)
+        return
     output = output.absolute()
     # The schema goes beside the spec and the $schema line names it relatively: it survives a
     # rebuilt venv and travels with the spec (`ccrgen schema > ccrgen.schema.json` refreshes it).
     schema = (data_dir("schemas") / SCHEMA_NAME).read_text(encoding="utf-8")
-    write_files(output.parent, {output.name: (text, PUBLIC), SCHEMA_NAME: (schema, PUBLIC)})
+    results = write_files(output.parent, {output.name: (text, PUBLIC), SCHEMA_NAME: (schema, PUBLIC)})
+    if format_ == "json":
+        from ccrgen.diff_report import result_dict
+
+        echo_json({"extends": preset, "files": [result_dict(r) for r in results]})
+        return
     click.echo(f"wrote {output} (extends {preset}) and {SCHEMA_NAME} beside it for editors")
     click.echo(f"next: `ccrgen build {output.name} --install`, or `ccrgen diff {output.name}` first")

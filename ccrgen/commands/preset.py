@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ccrgen.commands.options import ccr_dir_option, resolve_ccr_dir
+from ccrgen.commands.options import ccr_dir_option, echo_json, format_option, resolve_ccr_dir
 
 
 @click.group("preset")
@@ -13,16 +13,14 @@ def command():
 
 
 @command.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_presets(as_json):
+@format_option
+def list_presets(format_):
     """Every preset: name, description, providers, models, default route."""
-    import json
-
     from ccrgen.presets import preset_summaries, user_presets_dir
 
     rows = preset_summaries()
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
+    if format_ == "json":
+        echo_json(rows)
         return
     headers = ("NAME", "ORIGIN", "PROVIDERS", "MODELS", "DEFAULT ROUTE", "DESCRIPTION")
     table = [(r["name"], r["origin"], ",".join(r["providers"]), str(r["models"]), r["default_route"],
@@ -36,12 +34,21 @@ def list_presets(as_json):
 
 @command.command("show")
 @click.argument("name")
-def show(name):
-    """Print a preset's YAML, with its comments."""
+@format_option
+def show(name, format_):
+    """Print a preset's YAML, with its comments (--format json: name, origin, path, the YAML
+    text and its data)."""
     from ccrgen.presets import find_preset
-    from ccrgen.spec.load import read_text
+    from ccrgen.inputs import read_text
 
     ref = find_preset(name)
+    if format_ == "json":
+        from ccrgen.spec.load import parse_yaml
+
+        text = read_text(ref.path)
+        echo_json({"name": ref.name, "origin": ref.origin, "path": str(ref.path),
+                   "data": parse_yaml(text, str(ref.path)).data, "yaml": text})
+        return
     click.echo(f"# {ref.origin} preset '{ref.name}': {ref.path}")
     click.echo(read_text(ref.path), nl=False)
 
@@ -52,7 +59,8 @@ def show(name):
 @ccr_dir_option
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Write the folder here instead (to share it).")
-def export(name, as_ccr, ccr_dir, output):
+@format_option
+def export(name, as_ccr, ccr_dir, output, format_):
     """Write preset NAME as a CCR preset: manifest.json (metadata, a schema that asks for
     the keys, a template) and its transformer files, into CCR's presets folder
     (~/.claude-code-router/presets/NAME/). Then `ccr preset install NAME` asks for the keys.
@@ -68,7 +76,14 @@ def export(name, as_ccr, ccr_dir, output):
     folder = output.absolute() if output else resolve_ccr_dir(ccr_dir) / "presets" / name
     written = {"manifest.json": (json.dumps(document, indent=2, ensure_ascii=False) + "\n", PUBLIC)}
     written.update({file: (text, PUBLIC) for file, text in files.items()})
-    for result in write_files(folder, written):
+    results = write_files(folder, written)
+    if format_ == "json":
+        from ccrgen.diff_report import result_dict
+
+        echo_json({"folder": str(folder), "files": [result_dict(r) for r in results],
+                   "asks_for": [field["id"] for field in document["schema"]]})
+        return
+    for result in results:
         backup = f" (previous file backed up to {result.backup.name})" if result.backup else ""
         click.echo(f"{result.status} {result.path}{backup}")
     asks = ", ".join(field["id"] for field in document["schema"]) or "nothing"

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ccrgen.commands.options import format_option, preset_option, spec_argument
+from ccrgen.commands.options import format_option, load_input, preset_option, spec_argument
 
 
 @click.command("resolve")
@@ -14,14 +14,13 @@ from ccrgen.commands.options import format_option, preset_option, spec_argument
 @preset_option
 @format_option
 def command(spec, preset, format_):
-    """Print SPEC (default ./ccrgen.yaml) or a preset after every `extends` is merged, each
+    """Print SPEC (default ./ccrgen.yaml; `-`: stdin) or a preset after every `extends` is merged, each
     value annotated with its origin (`ccrgen.yaml:3`, `preset hicap:12`). Secrets written in
     a spec are masked; environment variable names are shown."""
-    from ccrgen import loader
     from ccrgen.errors import InputError
     from ccrgen.spec import annotate
 
-    loaded = loader.load(spec, preset=preset)
+    loaded = load_input(spec, preset=preset)
     if loaded.kind != "spec":
         raise InputError(f"{loaded.file} is a CCR config.json: there is nothing to merge",
                          hint="`ccrgen import` turns it into a spec")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ccrgen.commands.options import config_file_option, load_source, preset_option, spec_argument
+from ccrgen.commands.options import config_file_option, format_option, load_source, preset_option, spec_argument
 
 
 @click.command("smoke")
@@ -16,8 +16,8 @@ from ccrgen.commands.options import config_file_option, load_source, preset_opti
               help="Send the requests through ccrgen's proxy, or through a real CCR in a temp HOME.")
 @click.option("--ccr", "ccr_path", metavar="PATH", help="The CCR to use with --via ccr (default: `ccr` on PATH).")
 @click.option("--all-models", is_flag=True, help="Also send an explicit provider,model request for every model.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def command(spec, config_file, preset, mock_upstream, via, ccr_path, all_models, as_json):
+@format_option
+def command(spec, config_file, preset, mock_upstream, via, ccr_path, all_models, format_):
     """Send one request per configured route (default, background, think, long context
     just over the threshold, web search, image) through the proxy, and print a table:
     route, expected model, the model that reached the upstream, HTTP status, latency, result.
@@ -40,6 +40,7 @@ def command(spec, config_file, preset, mock_upstream, via, ccr_path, all_models,
     from ccrgen import smoke
     from ccrgen.errors import InputError
 
+    as_json = format_ == "json"
     loaded = load_source(spec, config_file, preset)
     if not smoke.tested(smoke.scenarios(loaded.config, all_models)):
         raise InputError(f"{loaded.file}: no routes to test", hint="set at least routes.default")

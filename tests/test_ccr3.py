@@ -168,7 +168,7 @@ def test_sqlite_install_while_stopped_backs_up_and_never_writes_config_json(tmp_
     db = sqlite3.connect(backup)
     old = json.loads(db.execute("SELECT value_json FROM app_config WHERE key='default'").fetchone()[0])
     assert [r["target"] for r in old["Router"]["rules"] if r["id"] == "ccrgen-think"] == ["hicap,claude-opus-4.5"]
-    from ccrgen.targets.ccr3_install import read_installed, rollback
+    from ccrgen.targets.ccr3_install import read_installed
 
     now = read_installed(ccr_dir)
     assert [r["target"] for r in now["Router"]["rules"] if r["id"] == "ccrgen-think"] == ["hicap,gpt-5.1"]
@@ -182,7 +182,9 @@ def test_sqlite_install_while_stopped_backs_up_and_never_writes_config_json(tmp_
     assert {k: v for k, v in data["routes"].items() if k in ROUTES} == \
         {**{r: f"hicap,{m}" for r, m in ROUTES.items()}, "think": "hicap,gpt-5.1"}
     assert data["server"]["port"] == 4567 and data["providers"]["hicap"]["auth"] == {"header": "api-key"}
-    rollback(ccr_dir)
+    undo = cli("rollback", "--target", "ccr3", "--yes", env=env_for(tmp_home))
+    assert undo.returncode == 0, undo.stderr
+    assert "restored the CCR 3.x config" in undo.stdout and "config.sqlite" in undo.stdout
     back = read_installed(ccr_dir)
     assert [r["target"] for r in back["Router"]["rules"] if r["id"] == "ccrgen-think"] == ["hicap,claude-opus-4.5"]
 

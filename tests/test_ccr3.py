@@ -182,6 +182,8 @@ def test_sqlite_install_while_stopped_backs_up_and_never_writes_config_json(tmp_
     assert {k: v for k, v in data["routes"].items() if k in ROUTES} == \
         {**{r: f"hicap,{m}" for r, m in ROUTES.items()}, "think": "hicap,gpt-5.1"}
     assert data["server"]["port"] == 4567 and data["providers"]["hicap"]["auth"] == {"header": "api-key"}
+    listed = cli("history", env=env_for(tmp_home))
+    assert listed.returncode == 0 and str(backup) in listed.stdout, listed.stdout + listed.stderr
     undo = cli("rollback", "--target", "ccr3", "--yes", env=env_for(tmp_home))
     assert undo.returncode == 0, undo.stderr
     assert "restored the CCR 3.x config" in undo.stdout and "config.sqlite" in undo.stdout

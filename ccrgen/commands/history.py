@@ -21,7 +21,28 @@ def command(ccr_dir, format_):
     for note in plan.recover_if_needed(folder):
         click.echo(f"note: {note}", err=True)
     entries = History(folder).entries()
+    sqlite_backups = _ccr3_backups(folder)
     if format_ == "json":
-        click.echo(diff_report.history_json(entries), nl=False)
-    else:
-        click.echo(diff_report.history_text(entries), nl=False)
+        if sqlite_backups:  # CCR 3.x: the config lives in config.sqlite, backed up before each change
+            import json
+
+            listing = {"entries": json.loads(diff_report.history_json(entries)), "ccr3_backups": sqlite_backups}
+            click.echo(json.dumps(listing, indent=2) + "\n", nl=False)
+        else:
+            click.echo(diff_report.history_json(entries), nl=False)
+        return
+    click.echo(diff_report.history_text(entries), nl=False)
+    if sqlite_backups:
+        click.echo("CCR 3.x config.sqlite backups, newest first (`ccrgen rollback --target ccr3 [FILE]`):")
+        for backup in sqlite_backups:
+            click.echo(f"  {backup['time']}  {backup['file']}")
+
+
+def _ccr3_backups(folder) -> list[dict]:
+    from ccrgen.targets.ccr3_store import backups
+
+    found = []
+    for path in reversed(backups(folder)):
+        stamp = path.name[len("config.sqlite."):-len(".bak")]
+        found.append({"time": stamp, "file": str(path)})
+    return found

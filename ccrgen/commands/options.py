@@ -161,3 +161,16 @@ def codes_option(name: str, help_text: str):
         return expand_codes(values, option=name)
 
     return click.option(name, multiple=True, callback=callback, metavar="CODE[,CODE]", help=help_text)
+
+
+def apply_plan(plan, *, yes: bool, as_json: bool) -> None:
+    """Show `plan` (asking first unless --yes), apply it, and report what was done: the one
+    ending of rollback and uninstall."""
+    from ccrgen import diff_report, plan as planner
+
+    diff_report.echo_plan(plan, ask=not yes, err=as_json)
+    applied = planner.apply(plan)
+    if as_json:
+        echo_json(diff_report.applied_dict(applied))
+    else:
+        click.echo(diff_report.applied_text(applied), nl=False)

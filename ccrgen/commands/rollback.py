@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ccrgen.commands.options import ccr_dir_option, echo_json, format_option, resolve_ccr_dir
+from ccrgen.commands.options import apply_plan, ccr_dir_option, echo_json, format_option, resolve_ccr_dir
 
 
 @click.command("rollback")
@@ -23,20 +23,16 @@ def command(entry, ccr_dir, yes, format_, target):
     For CCR 3.x (--target ccr3) the config in config.sqlite is put back from the backup
     ccrgen made before its last install (SQLite backup API), through the management RPC
     while CCR runs; the config replaced is backed up first, so a second rollback undoes it."""
-    from ccrgen import diff_report, plan as planner
+    from ccrgen import plan as planner
     from ccrgen.targets.ccr3_cli import choose_target
 
     as_json = format_ == "json"
     if choose_target(target, install=True) == "ccr3":
+        if not yes:
+            click.confirm("put back the CCR 3.x config from ccrgen's backup?", abort=True, err=True)
         _rollback_ccr3(resolve_ccr_dir(ccr_dir), entry, as_json)
         return
-    plan = planner.for_rollback(resolve_ccr_dir(ccr_dir), entry)
-    diff_report.echo_plan(plan, ask=not yes, err=as_json)
-    applied = planner.apply(plan)
-    if as_json:
-        echo_json(diff_report.applied_dict(applied))
-    else:
-        click.echo(diff_report.applied_text(applied), nl=False)
+    apply_plan(planner.for_rollback(resolve_ccr_dir(ccr_dir), entry), yes=yes, as_json=as_json)
 
 
 def _rollback_ccr3(ccr_dir, entry, as_json: bool) -> None:

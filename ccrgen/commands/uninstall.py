@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ccrgen.commands.options import ccr_dir_option, echo_json, format_option, resolve_ccr_dir
+from ccrgen.commands.options import apply_plan, ccr_dir_option, format_option, resolve_ccr_dir
 
 
 @click.command("uninstall")
@@ -15,13 +15,6 @@ def command(ccr_dir, yes, format_):
     """Remove the files ccrgen installed in CCR's folder and put back the ones that were
     there before its first install, as one set. Recorded in the history, so `ccrgen
     rollback` undoes it."""
-    from ccrgen import diff_report, plan as planner
+    from ccrgen import plan as planner
 
-    plan = planner.for_uninstall(resolve_ccr_dir(ccr_dir))
-    as_json = format_ == "json"
-    diff_report.echo_plan(plan, ask=not yes, err=as_json)
-    applied = planner.apply(plan)
-    if as_json:
-        echo_json(diff_report.applied_dict(applied))
-    else:
-        click.echo(diff_report.applied_text(applied), nl=False)
+    apply_plan(planner.for_uninstall(resolve_ccr_dir(ccr_dir)), yes=yes, as_json=format_ == "json")

@@ -85,7 +85,7 @@ def cli(ctx, color):
 
     Start with `ccrgen build --preset hicap --out build/`, or `ccrgen init --preset hicap`.
     """
-    from ccrgen import console
+    from ccrgen.common import console
 
     console.set_choice(color)
     ctx.color = console.use_color()
@@ -94,7 +94,7 @@ def cli(ctx, color):
 
 
 def _usage_error(exc: click.UsageError) -> str:
-    from ccrgen.console import error_line
+    from ccrgen.common.console import error_line
 
     if isinstance(exc, UnknownCommand):
         hint = f"did you mean '{exc.suggestion}'? " if exc.suggestion else ""
@@ -105,7 +105,7 @@ def _usage_error(exc: click.UsageError) -> str:
 
 
 def main(argv=None) -> None:
-    from ccrgen import signals
+    from ccrgen.common import signals
     from ccrgen.errors import CcrgenError
 
     try:
@@ -121,7 +121,7 @@ def main(argv=None) -> None:
         click.echo(_usage_error(exc), err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        from ccrgen.console import error_line
+        from ccrgen.common.console import error_line
 
         click.echo(error_line(exc.format_message()), err=True)
         sys.exit(exc.exit_code)

@@ -28,8 +28,8 @@ def sent(transformer: dict, body: dict, model: str = "m") -> dict:
 
 
 def test_every_transformer_a_bundled_preset_uses_is_implemented():
-    from ccrgen import loader
-    from ccrgen.presets import all_presets
+    from ccrgen.spec import loader
+    from ccrgen.spec.presets import all_presets
 
     for ref in all_presets():
         if ref.origin == "bundled":

@@ -22,9 +22,9 @@ import urllib.request
 
 import pytest
 
-from ccrgen import loader
+from ccrgen.spec import loader
 from ccrgen.ccr.runner import CcrServer
-from ccrgen.presets import all_presets
+from ccrgen.spec.presets import all_presets
 from ccrgen.proxy.mock_upstream import MockUpstream
 from ccrgen.proxy.server import Proxy
 from conftest import free_port

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from ccrgen import loader
+from ccrgen.spec import loader
 from ccrgen.ccr.runner import CcrServer
 from ccrgen.proxy.fallback import FALLBACK_HEADER
 from ccrgen.proxy.mock_upstream import MockUpstream

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ccrgen import plan
-from ccrgen.history import History, keep_setting
+from ccrgen.lifecycle import plan
+from ccrgen.lifecycle.history import History, keep_setting
 
 HICAP = "extends: hicap\n"
 
@@ -182,7 +182,7 @@ def test_how_many_entries_are_kept_is_a_setting(cli, ccr, tmp_path, monkeypatch)
     assert bad.returncode == 1 and "CCRGEN_HISTORY_KEEP" in bad.stderr and not ccr.exists()
 
     # many installs in-process (the same code the command runs), to check the pruning quickly
-    from ccrgen import loader
+    from ccrgen.spec import loader
 
     monkeypatch.setenv("CCRGEN_HISTORY_KEEP", "4")
     spec = tmp_path / "s.yaml"

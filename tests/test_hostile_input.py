@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ccrgen import limits
+from ccrgen.common import limits
 from ccrgen.errors import InputError, SpecError
 
 CONFIG = {"Providers": [{"name": "p", "api_base_url": "http://127.0.0.1:9/v1/chat/completions",
@@ -110,7 +110,7 @@ def test_lint_reports_wrong_types_as_findings_instead(tmp_path):
 
 
 def test_the_loader_gate_can_be_turned_off_for_lint(tmp_path):
-    from ccrgen import loader
+    from ccrgen.spec import loader
 
     config = config_with(tmp_path, WRONG_TYPES["name-not-a-string"][0])
     with pytest.raises(SpecError) as refused:
@@ -355,7 +355,7 @@ def test_importing_100000_models_is_fast(tmp_path):
 # --- the readers themselves ----------------------------------------------------------------------
 
 def test_a_file_that_grows_past_the_limit_after_the_check_is_refused(tmp_path, monkeypatch):
-    from ccrgen import inputs
+    from ccrgen.common import inputs
 
     path = tmp_path / "spec.yaml"
     path.write_text("x" * 100)
@@ -372,7 +372,7 @@ def test_a_utf16_file_gets_a_hint(tmp_path):
 
 
 def test_a_fifo_is_refused_without_blocking(tmp_path):
-    from ccrgen.inputs import read_text
+    from ccrgen.common.inputs import read_text
 
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)

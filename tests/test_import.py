@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccrgen import loader
-from ccrgen.diff import diff_configs
-from ccrgen.importer import comparable, import_config, to_yaml
-from ccrgen.render import render
+from ccrgen.spec import loader
+from ccrgen.lifecycle.diff import diff_configs
+from ccrgen.config.importer import comparable, import_config, to_yaml
+from ccrgen.config.render import render
 from ccrgen.spec.resolve import resolve_file
 from conftest import REPO
 
@@ -30,7 +30,7 @@ REFUSED = {"model-with-comma.json", "port-and-log-level.json", "timeout-not-numb
 
 
 def _wrongly_typed(path: Path) -> bool:
-    from ccrgen.validate import type_problems
+    from ccrgen.check.validate import type_problems
 
     return bool(type_problems(loader.load_config(path, check_types=False)))
 
@@ -45,7 +45,7 @@ TYPE_REFUSED = {p.name for p in CORPUS.glob("*/*.json") if _wrongly_typed(p)}
 @pytest.mark.parametrize("use_presets", [True, False], ids=["presets", "no-presets"])
 def test_every_corpus_config_round_trips(config_file, use_presets):
     from ccrgen.errors import SpecError
-    from ccrgen.importer import ImportFailed
+    from ccrgen.config.importer import ImportFailed
 
     loaded = loader.load_config(config_file)
     try:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ccrgen import install
+from ccrgen.lifecycle import install
 from ccrgen.errors import WriteError
-from ccrgen.install import PRIVATE, PUBLIC, backup_name, backups_of, write_files
+from ccrgen.lifecycle.install import PRIVATE, PUBLIC, backup_name, backups_of, write_files
 
 # CCR 2.0.0: `${CONFIG_FILE}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`
 CCR_BACKUP = re.compile(r"^config\.json\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z\.bak$")
@@ -341,7 +341,7 @@ def test_a_second_install_waits_for_the_lock_then_fails_clearly(tmp_path, cli):
 def test_concurrent_installs_both_land_one_after_the_other(tmp_path):
     import sys
 
-    from ccrgen.history import History
+    from ccrgen.lifecycle.history import History
 
     ccr_dir = tmp_path / "ccr"
     specs = []

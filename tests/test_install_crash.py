@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from ccrgen.history import History
-from ccrgen.install import JOURNAL_NAME, TEMP_PREFIX
+from ccrgen.lifecycle.history import History
+from ccrgen.lifecycle.install import JOURNAL_NAME, TEMP_PREFIX
 
 KILLS = int(os.environ.get("CCRGEN_CRASH_KILLS", "30"))
 STEP_DELAY = 0.02
@@ -124,7 +124,7 @@ def test_a_crash_at_every_step_boundary_is_repaired(tmp_path, monkeypatch):
     """Deterministic companion of the kill test: die at each step of a three-file install in
     turn (the journal, each backup, each temporary, the commit point, each rename), then let
     the next locked run recover: old set or new set, never a mix, nothing left behind."""
-    from ccrgen import install
+    from ccrgen.lifecycle import install
 
     old = {"config.json": ("old config\n", install.PRIVATE), "a.js": ("old a\n", install.PUBLIC),
            "b.js": ("old b\n", install.PUBLIC)}

@@ -230,7 +230,7 @@ def test_docs_rules_md_is_generated_from_the_rules(cli):
 
 
 def test_every_bundled_preset_lints_without_error(cli):
-    from ccrgen.presets import all_presets
+    from ccrgen.spec.presets import all_presets
 
     for ref in all_presets():
         if ref.origin == "bundled":

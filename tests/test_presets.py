@@ -13,8 +13,8 @@ import yaml
 
 from ccrgen.ccr.config import env_references
 from ccrgen.ccr.runner import CcrServer, get_json
-from ccrgen.presets import all_presets
-from ccrgen.resources import data_dir
+from ccrgen.spec.presets import all_presets
+from ccrgen.common.resources import data_dir
 from conftest import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,15 +35,15 @@ def test_the_bundled_presets_are_the_ones_in_presets_folder():
 
 def test_committed_preset_index_is_fresh():
     """presets/index.json (what `preset list` reads to stay fast) matches the presets;
-    regenerate it with `python -m ccrgen.presets > presets/index.json`."""
-    from ccrgen.presets import build_index
+    regenerate it with `python -m ccrgen.spec.presets > presets/index.json`."""
+    from ccrgen.spec.presets import build_index
 
     assert (REPO / "presets" / "index.json").read_text(encoding="utf-8") == build_index()
 
 
 def test_preset_list_without_the_index_gives_the_same_rows(monkeypatch, tmp_path):
     """The index is only a cache: a stale one is ignored, and the rows are the same."""
-    import ccrgen.presets as presets
+    import ccrgen.spec.presets as presets
 
     monkeypatch.setenv("CCRGEN_PRESETS_DIR", str(tmp_path / "none"))
     fast = presets.preset_summaries()

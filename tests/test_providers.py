@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ccrgen import loader
+from ccrgen.spec import loader
 from ccrgen.ccr.config import providers_of
-from ccrgen.providers import PROFILES, provider_profile
+from ccrgen.ccr.providers import PROFILES, provider_profile
 from ccrgen.proxy.upstream import use_entry, uses_of
 
 PRESETS = Path(__file__).resolve().parents[1] / "presets"
@@ -67,7 +67,7 @@ def test_required_transformers_are_distinct_from_what_a_preset_uses():
 
 
 def test_lint_reads_the_same_registry_by_host():
-    from ccrgen.providers import known_provider
+    from ccrgen.ccr.providers import known_provider
 
     assert known_provider("https://api.deepseek.com/v1") is PROFILES["deepseek"]
     assert known_provider("https://dashscope-intl.aliyuncs.com/x").chat_url("https://dashscope-intl.aliyuncs.com/x") \
@@ -93,5 +93,5 @@ def test_the_registry_imports_nothing_heavy():
     import subprocess
     import sys
 
-    code = "import sys, ccrgen.providers; print(sorted(m for m in ('yaml', 'pydantic', 'aiohttp') if m in sys.modules))"
+    code = "import sys, ccrgen.ccr.providers; print(sorted(m for m in ('yaml', 'pydantic', 'aiohttp') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ccrgen import loader
+from ccrgen.spec import loader
 from ccrgen.proxy.server import Proxy
 from conftest import REPO, free_port
 

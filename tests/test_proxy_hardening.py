@@ -15,7 +15,7 @@ import tracemalloc
 import aiohttp
 import pytest
 
-from ccrgen import limits
+from ccrgen.common import limits
 from hostile_upstream import HostileUpstream
 from test_proxy import KEY, UPSTREAM_KEY, base_config, parse_sse, serve, streamed_text, user  # noqa: F401
 
@@ -95,7 +95,7 @@ def test_a_mid_stream_error_echoing_the_key_is_masked(serve, hostile):
 
 
 def test_a_base_url_with_credentials_is_refused_at_load(tmp_path, hostile):
-    from ccrgen import loader
+    from ccrgen.spec import loader
     from ccrgen.errors import SpecError
     from ccrgen.proxy.server import Proxy
 
@@ -428,7 +428,7 @@ def test_a_broken_compressed_body_sent_after_its_headers_is_a_400_not_a_hang(ser
     ("not a url at all", [], ["not a url at all"]),
 ])
 def test_mask_url_hides_the_credentials_a_url_carries(url, hidden, kept):
-    from ccrgen.secrets import mask_url, mask_urls_in
+    from ccrgen.common.secrets import mask_url, mask_urls_in
 
     for text in (mask_url(url), mask_urls_in(f"cannot reach {url} (refused)")):
         assert not any(secret in text for secret in hidden), text

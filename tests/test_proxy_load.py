@@ -11,7 +11,7 @@ import time
 import aiohttp
 import pytest
 
-from ccrgen import loader
+from ccrgen.spec import loader
 from ccrgen.proxy.server import Proxy
 from test_proxy import KEY, base_config
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ccrgen.presets import all_presets
-from ccrgen.render import render
+from ccrgen.spec.presets import all_presets
+from ccrgen.config.render import render
 from ccrgen.spec.model import Spec
 
 DATA = Path(__file__).parent / "data"

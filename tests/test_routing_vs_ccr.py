@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from ccrgen import loader
+from ccrgen.spec import loader
 from ccrgen.ccr.runner import CcrServer
 from ccrgen.proxy.mock_upstream import MockUpstream
 from ccrgen.proxy.routing import choose_route

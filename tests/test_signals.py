@@ -199,7 +199,7 @@ def test_an_ignored_sighup_stays_ignored_as_under_nohup(tmp_path):
 # -- the helpers themselves, in this process ---------------------------------------------------
 
 def test_a_signal_inside_a_deferred_block_is_raised_when_the_block_ends():
-    from ccrgen import signals
+    from ccrgen.common import signals
 
     finished = False
     with signals.handled():
@@ -212,7 +212,7 @@ def test_a_signal_inside_a_deferred_block_is_raised_when_the_block_ends():
 
 
 def test_a_helper_that_outlives_its_timeout_is_killed(tmp_path):
-    from ccrgen import signals
+    from ccrgen.common import signals
 
     marker = f"ccrgen-test-{os.getpid()}"
     started = time.monotonic()

@@ -1,6 +1,6 @@
 """The CCR schema check: the compiled fast path must never accept what jsonschema refuses.
 
-ccrgen/_ccr_config_check.py is schemas/ccr-config.schema.json compiled ahead of time; a
+ccrgen/check/_ccr_config_check.py is schemas/ccr-config.schema.json compiled ahead of time; a
 valid config never imports jsonschema, an invalid one gets jsonschema's messages."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccrgen.ccr.config import parse_config_text
-from ccrgen.schema_compile import compiled_digest, schema_digest
-from ccrgen.validate import compiled_accepts, reference_accepts
+from ccrgen.check.schema_compile import compiled_digest, schema_digest
+from ccrgen.check.validate import compiled_accepts, reference_accepts
 from conftest import REPO
 
 CORPUS = sorted((REPO / "tests" / "lint_corpus").glob("*/*.json"))
@@ -23,8 +23,8 @@ CORPUS = sorted((REPO / "tests" / "lint_corpus").glob("*/*.json"))
 
 def test_the_compiled_check_was_generated_from_the_committed_schema():
     assert compiled_digest() == schema_digest(), (
-        "ccrgen/_ccr_config_check.py is older than schemas/ccr-config.schema.json: "
-        "run `python -m ccrgen.schema_compile` (pip install fastjsonschema) and commit the result")
+        "ccrgen/check/_ccr_config_check.py is older than schemas/ccr-config.schema.json: "
+        "run `python -m ccrgen.check.schema_compile` (pip install fastjsonschema) and commit the result")
 
 
 @pytest.mark.parametrize("config_file", CORPUS, ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ccrgen.ccr import facts
-from ccrgen.document import Document, format_path
+from ccrgen.common.document import Document, format_path
 from ccrgen.errors import InputError, Location, SpecError
 
 ENV_REFERENCE = re.compile(r"\$\{([^}]+)\}|\$([A-Z_][A-Z0-9_]*)")
@@ -22,7 +22,7 @@ LOWERCASE_REFERENCE = re.compile(r"\$([a-z_][a-zA-Z0-9_]*)")
 
 
 def load_config_file(path: Path) -> Document:
-    from ccrgen.inputs import read_text
+    from ccrgen.common.inputs import read_text
 
     return parse_config_text(read_text(Path(path)), str(path))
 

@@ -46,7 +46,7 @@ from itertools import accumulate, repeat
 from operator import sub
 from typing import Any
 
-from ccrgen.limits import MAX_NESTING_DEPTH
+from ccrgen.common.limits import MAX_NESTING_DEPTH
 
 __all__ = ["parse", "Json5Error", "MAX_DEPTH"]
 

@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from ccrgen import signals
+from ccrgen.common import signals
 from ccrgen.ccr import facts
 from ccrgen.errors import ExternalError
 
@@ -127,7 +127,7 @@ class CcrServer:
 
     def start(self, timeout: float = 30) -> "CcrServer":
         """Start CCR and wait until it answers. On any failure or interruption (Ctrl-C,
-        SIGTERM: ccrgen.signals) while it comes up, it is stopped again before raising."""
+        SIGTERM: ccrgen.common.signals) while it comes up, it is stopped again before raising."""
         self.home.mkdir(parents=True, exist_ok=True)
         with signals.deferred(), open(self.output_path, "wb") as out:  # no child without its handle
             self.process = subprocess.Popen(

@@ -64,9 +64,9 @@ class CustomTransformer:
 
 def probe_in_node(node: str, probes: list[dict], timeout: float = PROBE_TIMEOUT_S) -> list[dict] | None:
     """Each probe's result, or None when node fails or takes longer than `timeout`. The node
-    child is killed then, and on Ctrl-C/SIGTERM/SIGHUP (ccrgen.signals), from any thread."""
-    from ccrgen import signals
-    from ccrgen.inputs import unreadable_reason
+    child is killed then, and on Ctrl-C/SIGTERM/SIGHUP (ccrgen.common.signals), from any thread."""
+    from ccrgen.common import signals
+    from ccrgen.common.inputs import unreadable_reason
 
     # node is never handed a FIFO (require would wait forever), a device such as /dev/zero
     # (never ends) or a file over the input size limit: those fail here, with why
@@ -89,7 +89,7 @@ def probe_in_node(node: str, probes: list[dict], timeout: float = PROBE_TIMEOUT_
 
 def from_source(path: str, real_path: str) -> CustomTransformer | None:
     from ccrgen.errors import CcrgenError
-    from ccrgen.inputs import read_text
+    from ccrgen.common.inputs import read_text
 
     try:
         source = read_text(Path(real_path))  # a regular file, size-limited (never /dev/zero)

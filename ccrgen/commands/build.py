@@ -6,7 +6,7 @@ import click
 
 from ccrgen.commands.options import (ccr_dir_option, codes_option, echo_file_to_stdout, echo_json, format_option,
                                      is_stdio, load_input, preset_option, resolve_ccr_dir, spec_argument)
-from ccrgen.presets import display_name
+from ccrgen.spec.presets import display_name
 
 
 @click.command("build")
@@ -33,7 +33,7 @@ def command(spec, preset, out_dir, install, ccr_dir, dry_run, yes, ignore, forma
     are backed up as CCR does, and the install is recorded in `ccrgen history`. --dry-run
     prints the files to stdout and what would happen to each to stderr.
     """
-    from ccrgen import build
+    from ccrgen.config import build
     from ccrgen.errors import InputError
 
     if install and out_dir:
@@ -58,7 +58,7 @@ def command(spec, preset, out_dir, install, ccr_dir, dry_run, yes, ignore, forma
         _print_config_only(loaded, files, as_json)
         report = None
     elif dry_run:
-        from ccrgen import install as installer
+        from ccrgen.lifecycle import install as installer
 
         report = _print_dry_run(files, installer.write_files(target, files, dry_run=True), as_json)
     elif install:
@@ -77,7 +77,7 @@ def _print_config_only(loaded, files, as_json: bool) -> None:
     import json
 
     from ccrgen.errors import InputError
-    from ccrgen.secrets import mask_config
+    from ccrgen.common.secrets import mask_config
 
     others = [name for name in files if name != "config.json"]
     if others:
@@ -93,7 +93,7 @@ def _print_config_only(loaded, files, as_json: bool) -> None:
 
 def _install(loaded, target: Path, spec, preset, yes: bool, as_json: bool):
     """Show what changes (always when files were edited by hand), ask, write as one set."""
-    from ccrgen import diff_report, plan as planner
+    from ccrgen.lifecycle import diff_report, plan as planner
 
     source = f"{loaded.kind} read from stdin" if is_stdio(spec) else planner.source_of(spec, preset, loaded)
     plan = planner.for_build(loaded, target, source=source)
@@ -107,7 +107,7 @@ def _install(loaded, target: Path, spec, preset, yes: bool, as_json: bool):
 
 
 def _write(loaded, target: Path, files, as_json: bool):
-    from ccrgen import diff_report, install as installer, plan as planner
+    from ccrgen.lifecycle import diff_report, install as installer, plan as planner
 
     for note in planner.recover_if_needed(target):  # an interrupted earlier build into it
         click.echo(f"note: {note}", err=True)
@@ -124,7 +124,7 @@ def _print_dry_run(files, results, as_json: bool):
     file on stderr: `build --dry-run > config.json` is the file alone."""
     import json
 
-    from ccrgen.secrets import mask_config
+    from ccrgen.common.secrets import mask_config
 
     shown = []
     for r in results:
@@ -142,7 +142,7 @@ def _print_findings(findings, done: str) -> None:
     """Warnings and environment errors go to stderr after the build; info is for `ccrgen lint`.
     An unset variable is an error that does not stop the build (the file is right): say what
     CCR does until it is set."""
-    from ccrgen import build
+    from ccrgen.config import build
     from ccrgen.lint.report import text
 
     shown = [f for f in findings if f.severity in ("warning", "error")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ccrgen.completion import SHELLS
+from ccrgen.commands.completers import SHELLS
 
 
 @click.command("completion")
@@ -18,6 +18,6 @@ def command(shell):
     zsh:   eval "$(ccrgen completion zsh)"         (in ~/.zshrc)
     fish:  ccrgen completion fish > ~/.config/fish/completions/ccrgen.fish
     """
-    from ccrgen.completion import script
+    from ccrgen.commands.completers import script
 
     click.echo(script(shell))

@@ -34,7 +34,9 @@ def command(spec, preset, ccr_dir, against, format_, ignore_order, resolved, ign
     changed is shown. SPEC `-` reads the spec (or a config.json) from stdin; --format json
     prints a list of {op, path, old, new}.
     """
-    from ccrgen import build, console, diff_report, plan
+    from ccrgen.config import build
+    from ccrgen.common import console
+    from ccrgen.lifecycle import diff_report, plan
     from ccrgen.errors import InputError
 
     target = resolve_ccr_dir(ccr_dir)

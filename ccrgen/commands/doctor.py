@@ -23,10 +23,10 @@ def command(spec, ccr_dir, format_, online):
     Changes nothing. Exit 0 when no check fails, 1 when one does. --format json prints a
     list of {check, status, message, hint}.
     """
-    from ccrgen.console import use_color
+    from ccrgen.common.console import use_color
     from ccrgen.doctor import report
     from ccrgen.doctor.checks import Situation, run_checks
-    from ccrgen.loader import DEFAULT_SPEC
+    from ccrgen.spec.loader import DEFAULT_SPEC
 
     if is_stdio(spec):
         from ccrgen.errors import InputError

@@ -14,8 +14,8 @@ def command(ccr_dir, format_):
     """List what ccrgen installed in CCR's folder, newest first: when, from what, the content
     hash and the files each entry wrote. `ccrgen rollback ID` undoes an entry. The newest
     $CCRGEN_HISTORY_KEEP entries (default 10) are kept."""
-    from ccrgen import diff_report, plan
-    from ccrgen.history import History
+    from ccrgen.lifecycle import diff_report, plan
+    from ccrgen.lifecycle.history import History
 
     folder = resolve_ccr_dir(ccr_dir)
     for note in plan.recover_if_needed(folder):

@@ -20,12 +20,12 @@ def command(config, output, no_preset, format_):
     """Turn CONFIG (default ~/.claude-code-router/config.json; `-`: stdin) into a spec that builds back
     to it: modelled keys become spec keys, the rest passes through, a Hicap-style header
     transformer becomes `auth:`, and a config that matches a bundled preset extends it."""
-    from ccrgen import loader
-    from ccrgen.diff_report import result_dict
+    from ccrgen.spec import loader
+    from ccrgen.lifecycle.diff_report import result_dict
     from ccrgen.errors import InputError
-    from ccrgen.importer import holds_literal_secret, import_config, to_yaml
-    from ccrgen.install import PRIVATE, PUBLIC, write_files
-    from ccrgen.secrets import mask_config
+    from ccrgen.config.importer import holds_literal_secret, import_config, to_yaml
+    from ccrgen.lifecycle.install import PRIVATE, PUBLIC, write_files
+    from ccrgen.common.secrets import mask_config
 
     from ccrgen.targets.ccr3_import import ccr3_source, import_installed
 

@@ -46,9 +46,9 @@ extends: {preset}
 def command(preset, output, force, format_):
     """Write a starter ccrgen.yaml that extends a preset, with comments."""
     from ccrgen.errors import InputError
-    from ccrgen.install import PUBLIC, write_files
-    from ccrgen.presets import find_preset
-    from ccrgen.resources import data_dir
+    from ccrgen.lifecycle.install import PUBLIC, write_files
+    from ccrgen.spec.presets import find_preset
+    from ccrgen.common.resources import data_dir
     from ccrgen.spec.resolve import resolve_file
 
     if not is_stdio(output) and output.exists() and not force:
@@ -69,7 +69,7 @@ def command(preset, output, force, format_):
     schema = (data_dir("schemas") / SCHEMA_NAME).read_text(encoding="utf-8")
     results = write_files(output.parent, {output.name: (text, PUBLIC), SCHEMA_NAME: (schema, PUBLIC)})
     if format_ == "json":
-        from ccrgen.diff_report import result_dict
+        from ccrgen.lifecycle.diff_report import result_dict
 
         echo_json({"extends": preset, "files": [result_dict(r) for r in results]})
         return

@@ -36,11 +36,11 @@ def command(files, preset, format_, strict, select, ignore, statistics, exit_zer
     --strict), 1 when findings fail (with --diff: when there is something to fix), 2 when an
     input could not be read at all.
     """
-    from ccrgen import console
+    from ccrgen.common import console
     from ccrgen.errors import CcrgenError, EXIT_UNREADABLE
     from ccrgen.lint import inputs, report
     from ccrgen.lint.engine import all_rules, lint_path, sort_findings
-    from ccrgen.loader import DEFAULT_SPEC
+    from ccrgen.spec.loader import DEFAULT_SPEC
 
     if preset and files:
         raise click.UsageError("give files or --preset, not both")

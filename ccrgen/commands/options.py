@@ -13,7 +13,7 @@ def spec_argument(func):
 
 
 def preset_option(func):
-    from ccrgen.completion import complete_presets
+    from ccrgen.commands.completers import complete_presets
 
     return click.option("--preset", metavar="NAME", help="Use a preset instead of a spec file.",
                         shell_complete=complete_presets)(func)
@@ -27,7 +27,7 @@ def ccr_dir_option(func):
 
 
 def resolve_ccr_dir(ccr_dir: Path | None) -> Path:
-    from ccrgen.loader import default_ccr_dir
+    from ccrgen.spec.loader import default_ccr_dir
 
     return Path(ccr_dir).expanduser().absolute() if ccr_dir else default_ccr_dir()
 
@@ -76,11 +76,11 @@ def is_stdio(path) -> bool:
 
 
 def read_stdin_bytes(what: str = "stdin") -> bytes:
-    """All of stdin, within the same size limit as a file (ccrgen.limits)."""
+    """All of stdin, within the same size limit as a file (ccrgen.common.limits)."""
     import sys
 
     from ccrgen.errors import InputError
-    from ccrgen.limits import MAX_INPUT_FILE_BYTES
+    from ccrgen.common.limits import MAX_INPUT_FILE_BYTES
 
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # a text stream (a test runner's stdin)
@@ -104,7 +104,7 @@ def read_stdin_text(what: str = "stdin") -> str:
 def load_input(path, *, preset: str | None = None, ccr_dir: Path | None = None, check_types: bool = True):
     """`loader.load`, with `-` meaning a spec or config.json read from stdin (its kind told by
     its first characters, as `lint -` does)."""
-    from ccrgen import loader
+    from ccrgen.spec import loader
     from ccrgen.errors import InputError
 
     if not is_stdio(path):
@@ -166,7 +166,7 @@ def codes_option(name: str, help_text: str):
 def apply_plan(plan, *, yes: bool, as_json: bool) -> None:
     """Show `plan` (asking first unless --yes), apply it, and report what was done: the one
     ending of rollback and uninstall."""
-    from ccrgen import diff_report, plan as planner
+    from ccrgen.lifecycle import diff_report, plan as planner
 
     diff_report.echo_plan(plan, ask=not yes, err=as_json)
     applied = planner.apply(plan)

@@ -16,7 +16,7 @@ def command():
 @format_option
 def list_presets(format_):
     """Every preset: name, description, providers, models, default route."""
-    from ccrgen.presets import preset_summaries, user_presets_dir
+    from ccrgen.spec.presets import preset_summaries, user_presets_dir
 
     rows = preset_summaries()
     if format_ == "json":
@@ -38,8 +38,8 @@ def list_presets(format_):
 def show(name, format_):
     """Print a preset's YAML, with its comments (--format json: name, origin, path, the YAML
     text and its data)."""
-    from ccrgen.presets import find_preset
-    from ccrgen.inputs import read_text
+    from ccrgen.spec.presets import find_preset
+    from ccrgen.common.inputs import read_text
 
     ref = find_preset(name)
     if format_ == "json":
@@ -67,9 +67,9 @@ def export(name, as_ccr, ccr_dir, output, format_):
     Keys are never embedded."""
     import json
 
-    from ccrgen import loader
-    from ccrgen.ccr_preset import manifest
-    from ccrgen.install import PUBLIC, write_files
+    from ccrgen.spec import loader
+    from ccrgen.config.ccr_preset import manifest
+    from ccrgen.lifecycle.install import PUBLIC, write_files
 
     loaded = loader.load(preset=name)
     document, files = manifest(name, loaded)
@@ -78,7 +78,7 @@ def export(name, as_ccr, ccr_dir, output, format_):
     written.update({file: (text, PUBLIC) for file, text in files.items()})
     results = write_files(folder, written)
     if format_ == "json":
-        from ccrgen.diff_report import result_dict
+        from ccrgen.lifecycle.diff_report import result_dict
 
         echo_json({"folder": str(folder), "files": [result_dict(r) for r in results],
                    "asks_for": [field["id"] for field in document["schema"]]})

@@ -23,7 +23,7 @@ def command(entry, ccr_dir, yes, format_, target):
     For CCR 3.x (--target ccr3) the config in config.sqlite is put back from the backup
     ccrgen made before its last install (SQLite backup API), through the management RPC
     while CCR runs; the config replaced is backed up first, so a second rollback undoes it."""
-    from ccrgen import plan as planner
+    from ccrgen.lifecycle import plan as planner
     from ccrgen.targets.ccr3_cli import choose_target
 
     as_json = format_ == "json"

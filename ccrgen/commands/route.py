@@ -44,7 +44,7 @@ def _read_request(path: Path) -> dict:
     (ccrgen.proxy.request): exit 2 when it is not JSON at all, 1 when a field is wrong."""
     from ccrgen.errors import InputError, Location, SpecError
     from ccrgen.commands.options import read_stdin_bytes
-    from ccrgen.inputs import read_bytes
+    from ccrgen.common.inputs import read_bytes
     from ccrgen.proxy.request import RequestInvalid, parse_request
 
     raw = read_stdin_bytes() if is_stdio(path) else read_bytes(path)

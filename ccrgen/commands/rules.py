@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ccrgen.commands.options import format_option
-from ccrgen.completion import complete_rule_codes
+from ccrgen.commands.completers import complete_rule_codes
 
 
 @click.command("rules")

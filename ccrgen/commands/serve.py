@@ -30,7 +30,7 @@ def command(spec, config_file, preset, host, port, mock_upstream, ready_file):
     import sys
     from pathlib import Path
 
-    from ccrgen import signals
+    from ccrgen.common import signals
     from ccrgen.errors import ExternalError, WriteError
     from ccrgen.proxy.server import Proxy
 
@@ -70,7 +70,7 @@ def command(spec, config_file, preset, host, port, mock_upstream, ready_file):
 
     try:
         asyncio.run(run())
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into it by ccrgen.signals
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into it by ccrgen.common.signals
         log("stopped")
         sys.exit(getattr(exc, "exit_code", 130))
 

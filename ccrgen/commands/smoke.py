@@ -37,7 +37,7 @@ def command(spec, config_file, preset, mock_upstream, via, ccr_path, all_models,
     """
     import sys
 
-    from ccrgen import smoke
+    from ccrgen.proxy import smoke
     from ccrgen.errors import InputError
 
     as_json = format_ == "json"

@@ -15,6 +15,6 @@ def command(ccr_dir, yes, format_):
     """Remove the files ccrgen installed in CCR's folder and put back the ones that were
     there before its first install, as one set. Recorded in the history, so `ccrgen
     rollback` undoes it."""
-    from ccrgen import plan as planner
+    from ccrgen.lifecycle import plan as planner
 
     apply_plan(planner.for_uninstall(resolve_ccr_dir(ccr_dir)), yes=yes, as_json=format_ == "json")

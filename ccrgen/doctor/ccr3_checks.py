@@ -161,7 +161,7 @@ def provider_auth(s: Situation) -> list[CheckResult]:
     config = _config(s)
     if config is None:
         return []
-    from ccrgen.secrets import is_reference
+    from ccrgen.common.secrets import is_reference
 
     results = []
     for provider in config.get("Providers") or []:

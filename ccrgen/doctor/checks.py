@@ -78,7 +78,7 @@ def run_checks(situation: Situation) -> list[CheckResult]:
 @check
 def config_parses(s: Situation) -> list[CheckResult]:
     from ccrgen.errors import CcrgenError
-    from ccrgen.loader import load_config
+    from ccrgen.spec.loader import load_config
 
     if not s.config_path.exists():
         return [CheckResult("config", ERROR, f"no {s.config_path}",
@@ -96,7 +96,7 @@ def config_parses(s: Situation) -> list[CheckResult]:
 def _references(config: dict) -> dict[str, list[str]]:
     """Variable name -> the config keys that use it, where CCR interpolates."""
     from ccrgen.ccr.config import ENV_REFERENCE
-    from ccrgen.document import format_path
+    from ccrgen.common.document import format_path
     from ccrgen.lint.rules.env import strings
 
     used: dict[str, list[str]] = {}
@@ -155,7 +155,7 @@ def _judge_environment(s: Situation) -> tuple[Mapping[str, str], str]:
 def environment(s: Situation) -> list[CheckResult]:
     if s.config is None:
         return []
-    from ccrgen.secrets import looks_like_placeholder
+    from ccrgen.common.secrets import looks_like_placeholder
 
     references = _references(s.config)
     env, where = judged_environment(s) if references else (s.env, "")
@@ -217,7 +217,7 @@ def transformers(s: Situation) -> list[CheckResult]:
                                        "write the absolute path"))
             continue
         if not Path(path).is_file():
-            from ccrgen.inputs import unreadable_reason
+            from ccrgen.common.inputs import unreadable_reason
 
             what = "does not exist" if not os.path.lexists(path) else f"cannot be read: {unreadable_reason(Path(path))}"
             results.append(CheckResult("transformers", ERROR, f"transformer file {path} {what}",
@@ -376,9 +376,9 @@ def config_quality(s: Situation) -> list[CheckResult]:
 def _matches_spec(s: Situation) -> list[CheckResult]:
     if s.spec is None:
         return []
-    from ccrgen.plan import config_changes as planned_changes
+    from ccrgen.lifecycle.plan import config_changes as planned_changes
     from ccrgen.errors import CcrgenError
-    from ccrgen.loader import load
+    from ccrgen.spec.loader import load
 
     try:
         changes, files = planned_changes(load(s.spec, ccr_dir=s.ccr_dir), s.ccr_dir)
@@ -424,7 +424,7 @@ def online(s: Situation) -> list[CheckResult]:
         body = {"model": models[0], "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]}
         status, reason, seconds = post_json(url, body, headers, timeout)
         where = f"{name} ({models[0]})"
-        from ccrgen.secrets import mask_text
+        from ccrgen.common.secrets import mask_text
 
         reason = mask_text(reason, [key])[:120]
         if status is not None and 200 <= status < 300:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Iterable, Mapping
 
-from ccrgen.document import format_path
+from ccrgen.common.document import format_path
 from ccrgen.lint.finding import SEVERITIES, Finding
 from ccrgen.lint.rule import RULES, LintContext
 
@@ -73,7 +73,7 @@ def lint_path(path, *, preset: str | None = None, ignore: Iterable[str] = (),
     CCR000 findings (one per problem); a file that cannot be read raises InputError."""
     from ccrgen.errors import SpecError
     from ccrgen.lint.origin import shown
-    from ccrgen.loader import load
+    from ccrgen.spec.loader import load
 
     try:
         loaded = load(path, preset=preset, text=text, check_types=False)  # lint reports types itself (CCR004)

@@ -106,7 +106,7 @@ def lint_text(path: Path, text: str, *, ignore: Iterable[str] = (),
     from ccrgen.errors import SpecError
     from ccrgen.lint import engine, fixes
     from ccrgen.lint.source import source_for
-    from ccrgen.loader import load
+    from ccrgen.spec.loader import load
 
     try:
         loaded = load(path, text=text, check_types=False)  # lint reports types (CCR004)
@@ -151,7 +151,7 @@ def unified_diff(path: str, before: str, after: str) -> str:
     """The edits as a unified diff; literal secrets on the lines shown are masked."""
     import difflib
 
-    from ccrgen.secrets import mask_text, mask_urls_in
+    from ccrgen.common.secrets import mask_text, mask_urls_in
 
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                  fromfile=f"a/{path}", tofile=f"b/{path}")
@@ -166,7 +166,7 @@ def _literal_secrets(path: Path, text: str) -> set[str]:
     """Every string in the file that is a secret: under a secret-holding key and not a
     reference, or shaped like an API key wherever it is."""
     from ccrgen.lint.source import Json5Source, source_for
-    from ccrgen.secrets import is_reference, is_secret_key, looks_like_key
+    from ccrgen.common.secrets import is_reference, is_secret_key, looks_like_key
 
     try:
         source = source_for(path, text)
@@ -198,7 +198,7 @@ NAMES_A_VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]*$|\$\{|\$env:|%[A-Za-z_]\w*%|pro
 
 def write_fixed(path: Path, text: str):
     """Replace `path` with `text` atomically, the old file backed up (install's way)."""
-    from ccrgen import install
+    from ccrgen.lifecycle import install
 
     path = Path(path)
     try:

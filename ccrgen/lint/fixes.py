@@ -177,7 +177,7 @@ def endpoint_fix(url: str, ending: str | None) -> tuple[str, bool] | None:
     endpoint that the URL is the start of, or a version segment (`/v1`, `/v4`, `/openai`)
     that lacks only `/chat/completions`; a bare unknown host gets `/v1/chat/completions`
     as a guess."""
-    from ccrgen.providers import known_provider
+    from ccrgen.ccr.providers import known_provider
 
     try:
         parts = urlsplit(url)

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from ccrgen.document import format_path
+from ccrgen.common.document import format_path
 from ccrgen.errors import Location
 
 OWN_KEYS_THAT_ADD_NOTHING = ("extends", "$schema", "description")
@@ -55,7 +55,7 @@ def _key(f) -> tuple:
 @lru_cache(maxsize=64)
 def shown(file: str) -> str:
     """How a finding names its file: `preset hicap` for a preset, else the path as given."""
-    from ccrgen.presets import display_name
+    from ccrgen.spec.presets import display_name
 
     return display_name(file)
 
@@ -66,7 +66,7 @@ def _base_keys(loaded, ignore, env) -> set | None:
     """The findings of what the spec extends, alone (None when that is not a valid spec)."""
     from ccrgen.errors import CcrgenError
     from ccrgen.lint.engine import lint
-    from ccrgen.loader import load
+    from ccrgen.spec.loader import load
 
     extends = loaded.document.data.get("extends")
     if not extends:

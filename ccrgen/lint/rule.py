@@ -50,7 +50,7 @@ class LintContext:
     """What every rule reads: the loaded config, the environment, and views of the config
     that several rule families need (computed once, on first use)."""
 
-    loaded: object                  # ccrgen.loader.LoadedConfig
+    loaded: object                  # ccrgen.spec.loader.LoadedConfig
     env: Mapping[str, str]
     _cache: dict = field(default_factory=dict, repr=False)
 

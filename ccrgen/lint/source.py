@@ -20,7 +20,7 @@ Span = tuple[int, int]  # [start, end) character offsets into the text
 def read_source(path: Path) -> str:
     """The file's text with its line endings as they are (no newline translation)."""
     from ccrgen.errors import InputError
-    from ccrgen.inputs import read_text
+    from ccrgen.common.inputs import read_text
 
     read_text(path)  # the same messages as lint for a missing or unreadable file
     try:
@@ -31,7 +31,7 @@ def read_source(path: Path) -> str:
 
 
 def source_for(path: Path, text: str):
-    from ccrgen.loader import is_config_file, looks_like_json
+    from ccrgen.spec.loader import is_config_file, looks_like_json
 
     suffix = Path(path).suffix.lower()
     if is_config_file(path) or (suffix not in (".yaml", ".yml") and looks_like_json(text)):

@@ -31,7 +31,7 @@ text is `mock answer from <model>`. A test can script the next answers, one step
 (pause_stream and cut_stream shape chat completion streams; other formats answer whole.)
 
 Auth as the real provider checks it: requests to `/p/<provider>/<path>` are answered as
-that provider (ccrgen.providers) answers: Hicap 401 without a usable `api-key` header,
+that provider (ccrgen.ccr.providers) answers: Hicap 401 without a usable `api-key` header,
 a Bearer provider 401 without a usable `Authorization: Bearer` token (missing, empty, or a
 literal `$NAME` never interpolated), an unknown provider like a Bearer one (or by the header
 its `Anthropic`/`gemini` transformer sends), a local Ollama never. `provider_url(name, base_url)` gives that URL for a configured provider (keeping the
@@ -60,7 +60,7 @@ from urllib.parse import quote, unquote, urlparse
 
 from aiohttp import web
 
-from ccrgen.providers import ProviderProfile, provider_profile
+from ccrgen.ccr.providers import ProviderProfile, provider_profile
 
 MAX_BODY = 256 * 1024 * 1024
 CHAT, GEMINI, RESPONSES = "openai-chat", "gemini", "openai-responses"

@@ -4,7 +4,7 @@ a JSON object the rest of the proxy (routing, token counting, translation) can t
 (`decode_body` first undoes a gzip/deflate Content-Encoding, within the size limit):
 
 - strict JSON (no NaN/Infinity) in strict UTF-8, no lone surrogate in any string or key;
-- nested at most ccrgen.limits.MAX_NESTING_DEPTH levels;
+- nested at most ccrgen.common.limits.MAX_NESTING_DEPTH levels;
 - `messages` a list of objects, each with a string `role` and a string or a list of
   content blocks (objects with a string `type`);
 - `model` a string without control characters (it is echoed in response headers and
@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 
-from ccrgen.limits import MAX_NESTING_DEPTH
+from ccrgen.common.limits import MAX_NESTING_DEPTH
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")

@@ -31,13 +31,13 @@ class RouteDecision:
 class SessionUsage:
     """Last usage per session id, for CCR's rule: a session whose last request was long
     stays on long context while requests are above 20,000 tokens. An LRU of `limit`
-    sessions (ccrgen.limits.MAX_SESSIONS_TRACKED: 100, CCR 2.0.0's `new D6(100)`; a read
+    sessions (ccrgen.common.limits.MAX_SESSIONS_TRACKED: 100, CCR 2.0.0's `new D6(100)`; a read
     refreshes a session as CCR's does), so new session ids cannot grow the proxy's memory."""
 
     def __init__(self, limit: int | None = None) -> None:
         from collections import OrderedDict
 
-        from ccrgen.limits import MAX_SESSIONS_TRACKED
+        from ccrgen.common.limits import MAX_SESSIONS_TRACKED
 
         self.limit = limit if limit is not None else MAX_SESSIONS_TRACKED
         self.last: OrderedDict[str, dict] = OrderedDict()

@@ -27,7 +27,10 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
 
-from ccrgen import __version__, limits
+from ccrgen import __version__
+
+
+from ccrgen.common import limits
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import as_ccr_sees_it
 from ccrgen.proxy import auth, fallback, http_errors, translate
@@ -35,7 +38,7 @@ from ccrgen.proxy.http_errors import one_line as _one_line, printable as _printa
 from ccrgen.proxy.request import RequestInvalid, decode_body, parse_request, reject_constant
 from ccrgen.proxy.routing import SessionUsage, choose_route, session_id_of
 from ccrgen.proxy.upstream import apply_steps, plan, urls_with_credentials, uses_of
-from ccrgen.secrets import mask_urls_in
+from ccrgen.common.secrets import mask_urls_in
 
 MAX_BODY_BYTES = limits.MAX_REQUEST_BYTES
 ROUTE_IN_THREAD_BYTES = 200_000      # count tokens of bigger requests off the event loop
@@ -311,7 +314,7 @@ class Proxy:
     def _post(self, upstream, headers: dict, outgoing: dict):
         """POST to the provider's own URL only: a redirect is never followed (it would carry
         the key's header to whatever host the provider names); `_check_status` answers it."""
-        from ccrgen.secrets import mask_url
+        from ccrgen.common.secrets import mask_url
 
         try:
             url = upstream.url_for(outgoing)
@@ -437,7 +440,7 @@ class Proxy:
 
     def _mask(self, text: str) -> str:
         """`text` with every key ccrgen knows (providers', APIKEY) and URL credentials masked."""
-        from ccrgen.secrets import mask_text, mask_urls_in
+        from ccrgen.common.secrets import mask_text, mask_urls_in
 
         secrets = self.plan.secrets() if getattr(self, "plan", None) else []
         return mask_text(mask_urls_in(text), [*secrets, str(self.apikey or "")])
@@ -462,7 +465,7 @@ class Proxy:
             return self._error_answer(ProxyError(500, f"internal error in ccrgen serve ({type(exc).__name__})"))
 
     def _transport_error(self, upstream, exc) -> ProxyError:
-        from ccrgen.secrets import mask_url
+        from ccrgen.common.secrets import mask_url
 
         if isinstance(exc, asyncio.TimeoutError):
             return ProxyError(504, f"provider '{upstream.provider}' did not answer within "

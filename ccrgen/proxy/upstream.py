@@ -105,7 +105,7 @@ def urls_with_credentials(config: dict) -> list[tuple[tuple, str, str]]:
     URL ("Request cannot be constructed from a URL that includes credentials"): every
     request to that provider fails in CCR, so ccrgen serve refuses the config at load."""
     from ccrgen.ccr.config import providers_key
-    from ccrgen.secrets import mask_url, url_has_credentials
+    from ccrgen.common.secrets import mask_url, url_has_credentials
 
     found = []
     for index, provider in enumerate(providers_of(config)):

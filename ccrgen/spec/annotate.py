@@ -12,9 +12,9 @@ import json
 import re
 from typing import Any
 
-from ccrgen.document import Document, format_path
-from ccrgen.presets import display_name
-from ccrgen.secrets import is_reference, is_secret_key, mask_value
+from ccrgen.common.document import Document, format_path
+from ccrgen.spec.presets import display_name
+from ccrgen.common.secrets import is_reference, is_secret_key, mask_value
 
 
 PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")

@@ -8,10 +8,10 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from ccrgen.document import Document, format_path
+from ccrgen.common.document import Document, format_path
 from ccrgen.errors import InputError, Location, SpecError
-from ccrgen.inputs import paused_gc, read_text
-from ccrgen.limits import MAX_NESTING_DEPTH, MAX_YAML_ALIAS_VALUES
+from ccrgen.common.inputs import paused_gc, read_text
+from ccrgen.common.limits import MAX_NESTING_DEPTH, MAX_YAML_ALIAS_VALUES
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"

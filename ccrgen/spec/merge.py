@@ -12,7 +12,7 @@ it came from, so an error in a value that a preset set points at the preset.
 
 from __future__ import annotations
 
-from ccrgen.document import Document, format_path
+from ccrgen.common.document import Document, format_path
 from ccrgen.errors import SpecError
 
 APPEND_SUFFIX = "+"

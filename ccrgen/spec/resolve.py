@@ -14,11 +14,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ccrgen.document import Document, format_path
+from ccrgen.common.document import Document, format_path
 from ccrgen.errors import InputError, Problem, SpecError
-from ccrgen.inputs import unreadable_reason
-from ccrgen.limits import MAX_NESTING_DEPTH
-from ccrgen.presets import find_preset
+from ccrgen.common.inputs import unreadable_reason
+from ccrgen.common.limits import MAX_NESTING_DEPTH
+from ccrgen.spec.presets import find_preset
 from ccrgen.spec.load import load_yaml_file, parse_yaml
 from ccrgen.spec.merge import merge_documents, normalise
 from ccrgen.spec.model import Spec

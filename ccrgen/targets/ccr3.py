@@ -78,7 +78,7 @@ def spec_of(loaded) -> Spec:
     """The spec behind `loaded`; a config.json is imported first (as `ccrgen import` does)."""
     if loaded.spec is not None:
         return loaded.spec
-    from ccrgen.importer import import_config
+    from ccrgen.config.importer import import_config
 
     return spec_from_data(import_config(loaded, use_presets=False).spec, loaded.file)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ccrgen.console import use_color
+from ccrgen.common.console import use_color
 from ccrgen.targets import ccr3
 
 
@@ -65,7 +65,7 @@ _DROPPED = re.compile(r"^(transformers|server\.(log|log_level|proxy_url|non_inte
 def check(loaded, *, ignore=()) -> list:
     """The 2.x build's checks (schema and lint), without the problems of keys 3.x drops;
     returns the findings that do not stop the build."""
-    from ccrgen import build as builder
+    from ccrgen.config import build as builder
     from ccrgen.errors import BuildRefused
 
     found, others = builder.problems(loaded, ignore=ignore)
@@ -84,11 +84,11 @@ def _echo_lint_warnings(findings) -> None:
 
 
 def write_out(loaded, built: ccr3.Ccr3Build, out_dir: Path, *, dry_run: bool) -> None:
-    from ccrgen.install import PRIVATE, write_files
+    from ccrgen.lifecycle.install import PRIVATE, write_files
 
     files = {ccr3.OUT_FILE_NAME: (built.out_text(), PRIVATE)}
     if dry_run:
-        from ccrgen.secrets import mask_config
+        from ccrgen.common.secrets import mask_config
         import json
 
         click.echo(f"would write {out_dir / ccr3.OUT_FILE_NAME}")
@@ -128,7 +128,7 @@ def install_build(loaded, built: ccr3.Ccr3Build, ccr_dir: Path, *, dry_run: bool
 
 
 def planned_changes(values: ccr3.Ccr3Build, ccr_dir: Path):
-    from ccrgen.diff import diff_configs
+    from ccrgen.lifecycle.diff import diff_configs
     from ccrgen.targets import ccr3_install
 
     installed = ccr3_install.read_installed(ccr_dir)
@@ -136,7 +136,7 @@ def planned_changes(values: ccr3.Ccr3Build, ccr_dir: Path):
 
 
 def _echo_changes(ccr_dir: Path, changes) -> None:
-    from ccrgen import diff_report
+    from ccrgen.lifecycle import diff_report
 
     if not changes:
         click.echo(f"{ccr_dir}: already up to date for CCR 3.x")
@@ -162,7 +162,7 @@ def lint_problems(files, preset: str | None) -> list:
     """What `ccrgen lint --target ccr3` adds: for each spec or config.json, the features CCR 3.x
     cannot express and the documented routing differences it hits. Inputs that do not load were
     already reported by lint and are skipped here."""
-    from ccrgen import loader
+    from ccrgen.spec import loader
     from ccrgen.errors import CcrgenError
 
     paths = [None] if preset or not files else [Path(f) for f in files if Path(f).is_file()]
@@ -183,7 +183,7 @@ def diff_changes(loaded, ccr_dir: Path):
 
 def diff_command(loaded, ccr_dir: Path, *, as_json: bool) -> int:
     """`ccrgen diff --target ccr3`: print what an install would change; 0 same, 1 different."""
-    from ccrgen import diff_report
+    from ccrgen.lifecycle import diff_report
 
     check(loaded)
     changes = diff_changes(loaded, ccr_dir)

@@ -49,7 +49,7 @@ def _reference(value: str, env: Mapping[str, str]) -> str:
 
 
 def spec_from_ccr3(config: dict, env: Mapping[str, str]):
-    from ccrgen.importer import Imported
+    from ccrgen.config.importer import Imported
     from ccrgen.spec.model import Spec
 
     notes: list[str] = []

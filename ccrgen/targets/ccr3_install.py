@@ -143,7 +143,7 @@ def _readable_rules(view: dict) -> dict:
 def apply(built: Ccr3Build, ccr_dir: Path) -> Applied:
     """Install `built` (references already resolved) into the CCR 3.x of `ccr_dir`, holding
     ccrgen's install lock of that folder."""
-    from ccrgen.install import locked
+    from ccrgen.lifecycle.install import locked
 
     with locked(Path(ccr_dir)):
         return _apply(built, Path(ccr_dir))
@@ -182,7 +182,7 @@ def _confirm(stored: dict, built: Ccr3Build) -> None:
 def rollback(ccr_dir: Path, backup: Path | None = None) -> tuple[Path, Applied]:
     """Put back the config of `backup` (default: the newest ccrgen made), first backing up
     the current one; returns (the backup applied, how)."""
-    from ccrgen.install import locked
+    from ccrgen.lifecycle.install import locked
 
     with locked(Path(ccr_dir)):
         return _rollback(Path(ccr_dir), backup)

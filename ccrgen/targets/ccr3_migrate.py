@@ -1,4 +1,4 @@
-"""`ccrgen migrate`: a CCR 2.x config.json, imported as a spec (ccrgen.importer, which also
+"""`ccrgen migrate`: a CCR 2.x config.json, imported as a spec (ccrgen.config.importer, which also
 recognises header-auth transformers), built for 3.x and installed; with a report of what
 moved where and what could not be carried over."""
 
@@ -17,8 +17,8 @@ ROUTE_RULES = {"default": "default", "background": "background", "think": "think
 
 def migrate(path: Path, ccr_dir: Path, *, dry_run: bool, yes: bool) -> None:
     from ccrgen.errors import InputError
-    from ccrgen.importer import import_config
-    from ccrgen.loader import load_config
+    from ccrgen.config.importer import import_config
+    from ccrgen.spec.loader import load_config
     from ccrgen.targets.ccr3_cli import echo_warnings, install_build
 
     path = Path(path).expanduser()

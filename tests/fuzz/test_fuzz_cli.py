@@ -29,7 +29,7 @@ import yaml
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from ccrgen import limits
+from ccrgen.common import limits
 
 EXIT_CODES = {0, 1, 2, 3, 4}
 RUN_SECONDS = 30                      # the held-back check's bound for one command

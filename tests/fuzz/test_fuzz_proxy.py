@@ -23,7 +23,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccrgen import limits, loader
+from ccrgen.common import limits
+
+from ccrgen.spec import loader
 from ccrgen.proxy.server import Proxy
 
 KEY = "fuzz-client-key"

@@ -45,8 +45,8 @@ def known_model(name: str) -> KnownModel | None:
 
 def from_presets() -> dict[str, dict]:
     """model name -> its known fields, the first bundled preset naming it winning (as
-    ccrgen.loader.known_models does)."""
-    from ccrgen.presets import all_presets
+    ccrgen.spec.loader.known_models does)."""
+    from ccrgen.spec.presets import all_presets
     from ccrgen.spec.resolve import resolve_file
 
     found: dict[str, dict] = {}

@@ -194,7 +194,7 @@ def base_url_wrong_endpoint(ctx):
 
 
 def _endpoint_hint(bare: str, ending: str) -> str:
-    from ccrgen.providers import known_provider
+    from ccrgen.ccr.providers import known_provider
 
     known = known_provider(bare)
     if known and ending == "/models/" and known.native:
@@ -289,7 +289,7 @@ the `deepseek` transformer (which lowers `max_tokens`) every request answers 400
     severity_why="every request to the provider fails.",
 )
 def provider_needs_transformer(ctx):
-    from ccrgen.providers import known_provider
+    from ccrgen.ccr.providers import known_provider
 
     for path, provider in ctx.providers:
         url = provider.get("api_base_url")
@@ -322,7 +322,7 @@ answered without any search.""",
     severity_why="the web search the route exists for never happens.",
 )
 def web_search_model_suffix(ctx):
-    from ccrgen.providers import known_provider
+    from ccrgen.ccr.providers import known_provider
 
     target = ctx.route_target("webSearch")
     if not target:

@@ -20,7 +20,7 @@ def closest(word: str, choices, cutoff: float = 0.6) -> str | None:
 
 
 def _online_variant(provider: dict, model: str, models: list[str]) -> bool:
-    from ccrgen.providers import known_provider
+    from ccrgen.ccr.providers import known_provider
 
     known = known_provider(provider.get("api_base_url"))
     suffix = known.web_search_suffix if known else None

@@ -7,7 +7,7 @@ import re
 from ccrgen.ccr import facts
 from ccrgen.lint.rule import Hit, rule
 from ccrgen.lint.rules.routes import closest
-from ccrgen.secrets import is_reference
+from ccrgen.common.secrets import is_reference
 
 LOOPBACK_NAMES = ("localhost", "")
 
@@ -45,7 +45,7 @@ def host_public_without_apikey(ctx):
 def looks_secret(value: str) -> bool:
     """A literal that is probably a real key: not a reference, long, or in a key's format
     (`ollama` or `none` for a local server is not a secret)."""
-    from ccrgen.secrets import looks_like_placeholder
+    from ccrgen.common.secrets import looks_like_placeholder
 
     value = value.strip()
     if not value or is_reference(value) or looks_like_placeholder(value):

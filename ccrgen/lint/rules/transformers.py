@@ -42,7 +42,7 @@ def _source(ctx, path: str) -> str | None:
     if ctx.loaded.kind == "spec" and name in files:
         return files[name]  # written by this build
     from ccrgen.errors import CcrgenError
-    from ccrgen.inputs import read_bytes
+    from ccrgen.common.inputs import read_bytes
 
     try:  # a regular file, size-limited: never a FIFO or /dev/zero
         return read_bytes(Path(path)).decode("utf-8", errors="replace")

@@ -3,7 +3,7 @@
 The engine runs the rules on the well-typed part of the config only (`TypeGate.typed`): a
 value of the wrong type is left out of what the rules read and reported once, here, as
 CCR004, at its own location. A valid config costs one call of the ahead-of-time compiled
-check (ccrgen/validate.py); jsonschema is imported only when that check refuses.
+check (ccrgen/check/validate.py); jsonschema is imported only when that check refuses.
 """
 
 from __future__ import annotations
@@ -106,11 +106,11 @@ class TypeGate:
         self.errors: list = []
         self.index_maps: dict[tuple, list[int]] = {}  # list path (as written) -> kept indices
         self.typed = config
-        from ccrgen.validate import compiled_accepts
+        from ccrgen.check.validate import compiled_accepts
 
         if compiled_accepts(config):
             return
-        from ccrgen.validate import _validator
+        from ccrgen.check.validate import _validator
 
         self.errors = [e for e in _validator().iter_errors(config) if e.validator != "required"]
         bad = [tuple(e.absolute_path) for e in self.errors if e.validator in PRUNING]

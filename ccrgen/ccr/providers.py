@@ -32,7 +32,7 @@ from types import MappingProxyType
 from typing import Mapping, Sequence
 from urllib.parse import urlparse
 
-from ccrgen.secrets import is_reference
+from ccrgen.common.secrets import is_reference
 
 AUTHORIZATION = "authorization"
 BEARER = "Bearer "

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ccrgen.ccr import facts
-from ccrgen.document import Document, format_path
+from ccrgen.common.document import Document, format_path
 from ccrgen.errors import InputError, Location
 
 if TYPE_CHECKING:  # pydantic costs ~0.2 s to import: `ccrgen lint config.json` does without it
@@ -97,7 +97,7 @@ def load(path: str | Path | None = None, *, preset: str | None = None,
     With `text`, that is the content of `path` (stdin, or a file being fixed); a path
     without a .json/.json5/.yaml/.yml suffix is then a config.json if the text starts as one.
     """
-    from ccrgen.inputs import paused_gc
+    from ccrgen.common.inputs import paused_gc
 
     with paused_gc():  # reading builds a large tree of objects (marks): see paused_gc
         if text is not None:
@@ -147,7 +147,7 @@ IGNORE_COMMENT = re.compile(r"//\s*ccrgen-ignore:\s*([A-Za-z0-9_, ]+)")
 def load_config(path: Path, text: str | None = None, *, check_types: bool = True) -> LoadedConfig:
     """A CCR config.json; with `check_types` (the default) its types are checked (see load)."""
     from ccrgen.ccr.config import parse_config_text
-    from ccrgen.inputs import read_text
+    from ccrgen.common.inputs import read_text
 
     text = read_text(Path(path)) if text is None else text
     doc = parse_config_text(text, str(path))
@@ -176,7 +176,7 @@ def _unusable_host(loaded: LoadedConfig) -> list:
 
 def _refuse_wrong_types(loaded: LoadedConfig) -> None:
     from ccrgen.errors import Problem, SpecError
-    from ccrgen.validate import type_problems
+    from ccrgen.check.validate import type_problems
 
     problems = type_problems(loaded) + _unusable_host(loaded)
     if not problems:
@@ -189,7 +189,7 @@ def _refuse_wrong_types(loaded: LoadedConfig) -> None:
 
 
 def _from_spec(resolved, ccr_dir: Path | None) -> LoadedConfig:
-    from ccrgen.render import render
+    from ccrgen.config.render import render
 
     transformer_dir = Path(ccr_dir) if ccr_dir else default_ccr_dir()
     rendered = render(resolved.spec, transformer_dir)
@@ -213,7 +213,7 @@ def known_models() -> dict[str, ModelInfo]:
     """Model metadata from the bundled presets, by model name, for config.json input."""
     global _KNOWN
     if _KNOWN is None:
-        from ccrgen.presets import all_presets
+        from ccrgen.spec.presets import all_presets
         from ccrgen.spec.resolve import resolve_file
 
         _KNOWN = {}

@@ -31,7 +31,7 @@ def _items(values, incomplete: str):
 
 def complete_presets(ctx, param, incomplete: str):
     try:
-        from ccrgen.presets import all_presets
+        from ccrgen.spec.presets import all_presets
 
         names = [p.name for p in all_presets()]
     except Exception:  # completion must never break the shell
@@ -54,7 +54,7 @@ def complete_rule_codes(ctx, param, incomplete: str):
 def complete_models(ctx, param, incomplete: str):
     """`provider,model` of the spec in the current folder (or the one named on the line)."""
     try:
-        from ccrgen.loader import DEFAULT_SPEC, load
+        from ccrgen.spec.loader import DEFAULT_SPEC, load
 
         spec = (ctx.params.get("spec") if ctx is not None else None) or DEFAULT_SPEC
         config = load(spec).config

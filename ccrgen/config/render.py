@@ -165,7 +165,7 @@ def _jinja():
     if _ENV is None:
         import jinja2
 
-        from ccrgen.resources import data_dir
+        from ccrgen.common.resources import data_dir
 
         _ENV = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(data_dir("templates"))),

@@ -1,11 +1,11 @@
 """What an install, rollback or uninstall would change in a CCR folder, and applying it.
 
 A `Plan` holds the files to write and to remove, the semantic diff of config.json and the text
-diff of the other files (ccrgen/diff.py), and what the user must hear first: files edited
+diff of the other files (ccrgen/lifecycle/diff.py), and what the user must hear first: files edited
 outside ccrgen since it last installed them (from the history's hashes), comments that the new
 config.json will not have, interrupted installs that were finished. `diff`, `build --install`,
 `rollback`, `uninstall` and `doctor` all ask this module; `apply` writes a plan as one set
-(ccrgen/install.py) and records it in the history (ccrgen/history.py).
+(ccrgen/lifecycle/install.py) and records it in the history (ccrgen/lifecycle/history.py).
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ def for_build(loaded, folder: Path, *, source: str, strict: bool = False) -> Pla
     """The install of what `loaded` builds into `folder`: files written, stale files ccrgen
     installed before and this build no longer writes, and the diff. `strict`: an installed
     config.json that cannot be read is an error (diff) rather than shown as replaced (install)."""
-    from ccrgen import build
-    from ccrgen.history import History
+    from ccrgen.config import build
+    from ccrgen.lifecycle.history import History
 
     folder = Path(folder)
     recovered = recover_if_needed(folder)
@@ -100,7 +100,7 @@ def for_build(loaded, folder: Path, *, source: str, strict: bool = False) -> Pla
 def for_rollback(folder: Path, ref: str | None) -> Plan:
     """Put back the files as they were just before history entry `ref` (default: the newest).
     Entries after it are undone too, newest first."""
-    from ccrgen.history import History
+    from ccrgen.lifecycle.history import History
 
     folder = Path(folder)
     recovered = recover_if_needed(folder)
@@ -118,7 +118,7 @@ def for_rollback(folder: Path, ref: str | None) -> Plan:
 def for_uninstall(folder: Path) -> Plan:
     """Remove what ccrgen installed and put back what was there before its first install."""
     from ccrgen.errors import SpecError
-    from ccrgen.history import History
+    from ccrgen.lifecycle.history import History
 
     folder = Path(folder)
     recovered = recover_if_needed(folder)
@@ -140,7 +140,7 @@ def _restore_plan(folder: Path, action: str, source: str, wanted: dict[str, byte
 
 
 def _mode_for(name: str) -> int:
-    from ccrgen.install import PRIVATE, PUBLIC
+    from ccrgen.lifecycle.install import PRIVATE, PUBLIC
 
     return PRIVATE if name == CONFIG_FILE_NAME else PUBLIC
 
@@ -148,7 +148,7 @@ def _mode_for(name: str) -> int:
 def _stale_files(folder: Path, files: dict, config_text: str) -> tuple[list[str], list[str]]:
     """Files ccrgen installed last time that this build neither writes nor names in its
     config.json: (to remove, edited since and so kept)."""
-    from ccrgen.history import History, sha256
+    from ccrgen.lifecycle.history import History, sha256
 
     remove, kept = [], []
     for name, (after, _entry) in sorted(History(folder).last_installed().items()):
@@ -161,8 +161,8 @@ def _stale_files(folder: Path, files: dict, config_text: str) -> tuple[list[str]
 
 def _fill_in(plan: Plan, *, strict: bool) -> None:
     """The diff, hand edits and lost comments of a plan whose files are set."""
-    from ccrgen.diff import diff_files
-    from ccrgen.history import History, sha256
+    from ccrgen.lifecycle.diff import diff_files
+    from ccrgen.lifecycle.history import History, sha256
 
     folder = plan.folder
     last = History(folder).last_installed()
@@ -195,7 +195,7 @@ def _other_names(plan: Plan) -> list[str]:
 
 
 def _config_changes(path: Path, old_text: str | None, new_text: str | None, *, strict: bool, plan: Plan):
-    from ccrgen.diff import Change, diff_configs
+    from ccrgen.lifecycle.diff import Change, diff_configs
     from ccrgen.errors import InputError
 
     try:
@@ -249,7 +249,7 @@ def has_comments(text: str) -> bool:
 
 def recover_if_needed(folder: Path) -> list[str]:
     """Finish or roll back an interrupted install before reading the folder."""
-    from ccrgen import install
+    from ccrgen.lifecycle import install
 
     if not Path(folder).is_dir() or not install.needs_recovery(folder):
         return []
@@ -263,10 +263,10 @@ def config_changes(loaded, folder: Path, *, against: Path | None = None, ignore_
                    resolved=False):
     """(config changes, file changes) from what is installed in `folder` (or the config.json
     `against`) to what `loaded` builds. An installed config.json that cannot be read is exit 2."""
-    from ccrgen import build
+    from ccrgen.config import build
     from ccrgen.ccr.config import as_ccr_sees_it
-    from ccrgen.diff import diff_configs, diff_files
-    from ccrgen.loader import load_config
+    from ccrgen.lifecycle.diff import diff_configs, diff_files
+    from ccrgen.spec.loader import load_config
 
     folder = Path(folder)
     recover_if_needed(folder)
@@ -290,8 +290,8 @@ def config_changes(loaded, folder: Path, *, against: Path | None = None, ignore_
 def apply(plan: Plan) -> Applied:
     """Write the plan as one set (all or nothing), recorded in the history with the files it
     replaced; then prune the history to its setting."""
-    from ccrgen import install
-    from ccrgen.history import History, keep_setting
+    from ccrgen.lifecycle import install
+    from ccrgen.lifecycle.history import History, keep_setting
 
     keep = keep_setting()
     history = History(plan.folder)

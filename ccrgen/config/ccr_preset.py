@@ -17,14 +17,14 @@ from pathlib import Path
 from ccrgen import __version__
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import env_references, providers_of
-from ccrgen.secrets import is_secret_key
+from ccrgen.common.secrets import is_secret_key
 
 INPUT_ID = re.compile(r"[^A-Za-z0-9_]")
 
 
 def manifest(name: str, loaded) -> tuple[dict, dict[str, str]]:
     """(manifest.json content, transformer files) for a preset loaded with `loader.load`."""
-    from ccrgen.render import render
+    from ccrgen.config.render import render
 
     spec = loaded.spec
     rendered = render(spec, Path("/ccrgen-preset"))

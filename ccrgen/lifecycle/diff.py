@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ccrgen.ccr.config import providers_key
-from ccrgen.document import format_path
-from ccrgen.secrets import MASK, is_secret_key, mask_everything
+from ccrgen.common.document import format_path
+from ccrgen.common.secrets import MASK, is_secret_key, mask_everything
 
 ADDED, REMOVED, CHANGED, MOVED = "+", "-", "~", "moved"
 

@@ -1,6 +1,6 @@
 """Reading a file the user named (a spec, a config.json, a request, a transformer), safely.
 
-Only a regular file is read, and only up to ccrgen.limits.MAX_INPUT_FILE_BYTES: a folder,
+Only a regular file is read, and only up to ccrgen.common.limits.MAX_INPUT_FILE_BYTES: a folder,
 a FIFO (which would block the read forever), a device such as /dev/zero (which never
 ends), a symlink loop or a file too big is refused with an `InputError` that says so,
 before anything is read.
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ccrgen.errors import InputError
-from ccrgen.limits import MAX_INPUT_FILE_BYTES
+from ccrgen.common.limits import MAX_INPUT_FILE_BYTES
 
 _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))

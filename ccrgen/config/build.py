@@ -15,8 +15,8 @@ from typing import Iterable
 from ccrgen.ccr.facts import CONFIG_FILE_NAME
 from ccrgen.errors import BuildRefused, Problem
 from ccrgen.errors import Location
-from ccrgen.install import PRIVATE, PUBLIC
-from ccrgen.render import config_json
+from ccrgen.lifecycle.install import PRIVATE, PUBLIC
+from ccrgen.config.render import config_json
 
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -24,7 +24,7 @@ _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 def problems(loaded, *, ignore: Iterable[str] = ()) -> tuple[list[Problem], list]:
     """(what refuses the build, the other findings: warnings, info, environment errors)."""
     from ccrgen.lint.engine import environment_codes, lint
-    from ccrgen.validate import schema_problems
+    from ccrgen.check.validate import schema_problems
 
     findings = lint(loaded, ignore=ignore)
     machine = environment_codes()

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ccrgen.errors import InputError, SpecError, WriteError
-from ccrgen.install import write_private
+from ccrgen.lifecycle.install import write_private
 
 STATE_DIR = ".ccrgen"
 KEEP_ENV = "CCRGEN_HISTORY_KEEP"

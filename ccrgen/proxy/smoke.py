@@ -5,7 +5,7 @@ provider accepts and the routed model answered it.
 The requests go through ccrgen's own proxy (in-process, free port) or, `via="ccr"`, through
 a real CCR 2.0.0 started in a temp HOME with the built config. With `mock_upstream` every
 provider is replaced by ccrgen's mock, which answers as that provider would (auth
-included, ccrgen.providers) and records what arrived; otherwise the real providers answer
+included, ccrgen.ccr.providers) and records what arrived; otherwise the real providers answer
 and the model is the one their answer names.
 
 A route is
@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import as_ccr_sees_it, providers_of
-from ccrgen.providers import AuthProblem, ProviderProfile, header_title, provider_profile
+from ccrgen.ccr.providers import AuthProblem, ProviderProfile, header_title, provider_profile
 from ccrgen.proxy.routing import threshold_of
 from ccrgen.proxy.upstream import uses_of
 
@@ -232,7 +232,7 @@ class _ThroughCcr(_Target):
     def __init__(self, loaded, mock_upstream: bool, ccr: str | None, env):
         import contextlib
 
-        from ccrgen import signals
+        from ccrgen.common import signals
 
         with contextlib.ExitStack() as undo:  # a failure or signal half-way undoes what was started
             with signals.deferred():
@@ -261,7 +261,7 @@ class _ThroughCcr(_Target):
         ccr_dir.mkdir()
         config, files = dict(loaded.config), {}
         if loaded.spec is not None:  # render again: transformer paths must point into the temp HOME
-            from ccrgen.render import render
+            from ccrgen.config.render import render
 
             rendered = render(loaded.spec, ccr_dir)
             config, files = dict(rendered.config), rendered.files
@@ -287,7 +287,7 @@ class _ThroughCcr(_Target):
         self.notes = [f"CCR started in a temp HOME ({self.home.name})"]
 
     def close(self) -> None:
-        from ccrgen import signals
+        from ccrgen.common import signals
 
         with signals.deferred():
             self.server.stop()
@@ -378,7 +378,7 @@ class _Judge:
         self.via = via
         self.config = as_ccr_sees_it(loaded.config, env)
         self.providers = {str(p.get("name")): p for p in providers_of(self.config) if isinstance(p, dict)}
-        from ccrgen.secrets import is_reference
+        from ccrgen.common.secrets import is_reference
 
         keys = [p.get("api_key") for p in self.providers.values()] + [self.config.get("APIKEY")]
         self.secrets = [str(k) for k in keys if k and not is_reference(str(k))]   # `$NAME` is no secret
@@ -401,7 +401,7 @@ class _Judge:
             outcome.warnings = self.profile(first.provider if first else scenario.provider).auth_warnings(headers)
         outcome.unreachable = outcome.verdict == FAIL and _unreachable(seen)
         if outcome.problem:
-            from ccrgen.secrets import mask_text
+            from ccrgen.common.secrets import mask_text
 
             outcome.problem = mask_text(outcome.problem, self.secrets)
         return outcome

@@ -2,12 +2,12 @@
 
 jsonschema is the reference and writes every message. It also costs ~60 ms to import,
 a quarter of a whole `ccrgen build`, so a config first goes through
-ccrgen/_ccr_config_check.py: the same schema compiled ahead of time to plain Python by
+ccrgen/check/_ccr_config_check.py: the same schema compiled ahead of time to plain Python by
 fastjsonschema (as validate-pyproject does for pip and setuptools). When that check
 accepts, the config is valid and jsonschema is never imported; when it refuses,
 jsonschema says why. tests/test_validate.py holds the two to the same verdict on every
 config in the corpus and on generated ones, and fails when the compiled file is older
-than the schema. ccrgen/schema_compile.py makes it: `python -m ccrgen.schema_compile`.
+than the schema. ccrgen/check/schema_compile.py makes it: `python -m ccrgen.check.schema_compile`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 from functools import lru_cache
 
 from ccrgen.errors import Problem
-from ccrgen.resources import data_dir
+from ccrgen.common.resources import data_dir
 
 CCR_SCHEMA_FILE = "ccr-config.schema.json"
 
@@ -34,7 +34,7 @@ def _validator():
 
 def compiled_accepts(config) -> bool:
     """The ahead-of-time check's verdict: True means valid under the schema."""
-    from ccrgen import _ccr_config_check as check
+    from ccrgen.check import _ccr_config_check as check
 
     try:
         check.validate(config)
@@ -52,7 +52,7 @@ def schema_problems(loaded) -> list[Problem]:
     """Every place `loaded.config` breaks CCR's schema, located in the user's file."""
     if compiled_accepts(loaded.config):
         return []
-    from ccrgen.document import format_path
+    from ccrgen.common.document import format_path
 
     problems = []
     for error in sorted(_validator().iter_errors(loaded.config), key=lambda e: list(map(str, e.absolute_path))):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccrgen.errors import InputError
-from ccrgen.resources import data_dir
+from ccrgen.common.resources import data_dir
 
 PRESET_SUFFIX = ".yaml"
 
@@ -150,5 +150,5 @@ def preset_summaries() -> list[dict]:
     return rows
 
 
-if __name__ == "__main__":  # python -m ccrgen.presets > presets/index.json
+if __name__ == "__main__":  # python -m ccrgen.spec.presets > presets/index.json
     print(build_index(), end="")

@@ -55,7 +55,7 @@ def echo_plan(plan, *, ask: bool, err: bool = False) -> None:
 
     import click
 
-    from ccrgen.console import use_color
+    from ccrgen.common.console import use_color
 
     for warning in plan.warnings():
         click.echo(f"warning: {warning}" if not warning.startswith("  ") else warning, err=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccrgen.ccr.config import providers_of
-from ccrgen.document import format_path
+from ccrgen.common.document import format_path
 from ccrgen.errors import CcrgenError, SpecError
 from ccrgen.spec.model import ROUTE_KEYS, SERVER_KEYS
 
@@ -35,7 +35,7 @@ class Imported:
 
     def moved_paths(self, transformer_dir: Path) -> dict[str, str]:
         """Where the build puts each recognised transformer (for comparisons)."""
-        from ccrgen.render import transformer_file_name
+        from ccrgen.config.render import transformer_file_name
 
         return {path: str(Path(transformer_dir) / transformer_file_name(provider))
                 for path, provider in self.recognised.items()}
@@ -108,7 +108,7 @@ def _recognised_auth(config: dict, node: str | None, notes: list[str]) -> dict[s
 def _known_by_file_name(paths: list[str]) -> dict[str, tuple]:
     """Transformers that cannot be read here (the guide's `~/...` path on another machine)
     but are named like a bundled preset's header transformer: `<name>-transformer.js`."""
-    from ccrgen.presets import all_presets
+    from ccrgen.spec.presets import all_presets
     from ccrgen.spec.model import HeaderAuth
     from ccrgen.spec.resolve import resolve_file
 
@@ -271,7 +271,7 @@ def _config_path(spec_path: tuple, spec: dict) -> tuple:
 
 def build_spec_data(data: dict, transformer_dir: Path) -> dict:
     """The config a spec (as data; `extends` allowed) builds to."""
-    from ccrgen.render import render
+    from ccrgen.config.render import render
     from ccrgen.spec.resolve import resolve_file
 
     with tempfile.TemporaryDirectory(prefix="ccrgen-import-") as folder:
@@ -320,14 +320,14 @@ _DIR = Path("/ccrgen-import-check")
 
 
 def _same(a: dict, b: dict) -> list:
-    from ccrgen.diff import diff_configs
+    from ccrgen.lifecycle.diff import diff_configs
 
     return diff_configs(a, b, ignore_order=True)
 
 
 def _check_builds_back(full: dict, config: dict, auth: dict, file: str) -> dict:
     """What `full` builds to; an error when that is not `config` (a bug in the importer)."""
-    from ccrgen.render import transformer_file_name
+    from ccrgen.config.render import transformer_file_name
 
     built = build_spec_data(full, _DIR)
     paths = {a["path"]: str(_DIR / transformer_file_name(name)) for name, a in auth.items()}
@@ -358,7 +358,7 @@ SPEC_ONLY_KEYS = ("description", "extends", "$schema", "lint")
 def _preset_overlays(full: dict):
     """(preset name, overlay) for each bundled preset whose providers all appear in the
     config with the same base URL, best match first."""
-    from ccrgen.presets import all_presets
+    from ccrgen.spec.presets import all_presets
     from ccrgen.spec.resolve import resolve_file
 
     candidates = []
@@ -449,7 +449,7 @@ def _short_models(spec: dict) -> dict:
 
 
 def holds_literal_secret(spec: dict) -> bool:
-    from ccrgen.secrets import is_reference, is_secret_key
+    from ccrgen.common.secrets import is_reference, is_secret_key
 
     def walk(value, key="") -> bool:
         if isinstance(value, dict):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ccrgen.commands.options import (ccr_dir_option, codes_option, format_option, load_input, preset_option,
-                                     resolve_ccr_dir, spec_argument)
+from ccrgen.commands.options import (ccr_dir_option, codes_option, format_option, is_stdio, load_input, preset_option,
+                                     read_stdin_text, resolve_ccr_dir, spec_argument)
 
 EXIT_DIFFERENT = 1
 
@@ -17,8 +17,8 @@ EXIT_DIFFERENT = 1
 @spec_argument
 @preset_option
 @ccr_dir_option
-@click.option("--against", type=click.Path(path_type=Path, dir_okay=False),
-              help="Compare with this config.json instead of the installed one.")
+@click.option("--against", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+              help="Compare with this config.json instead of the installed one (`-`: stdin).")
 @format_option
 @click.option("--ignore-order", is_flag=True, help="Do not report providers or models that only moved.")
 @click.option("--resolved", is_flag=True, help="Compare after environment interpolation, as CCR sees it.")
@@ -31,8 +31,8 @@ def command(spec, preset, ccr_dir, against, format_, ignore_order, resolved, ign
     Like `terraform plan`, it checks first: a spec `ccrgen build` would refuse is exit 1 with
     the same problems, and no diff. Otherwise exit 0 when they are the same, 1 when they
     differ, 2 when something cannot be read. Secrets are masked: only the fact that they
-    changed is shown. SPEC `-` reads the spec (or a config.json) from stdin; --format json
-    prints a list of {op, path, old, new}.
+    changed is shown. SPEC `-` reads the spec (or a config.json) from stdin, `--against -`
+    the config.json to compare with; --format json prints a list of {op, path, old, new}.
     """
     from ccrgen.config import build
     from ccrgen.common import console
@@ -40,7 +40,15 @@ def command(spec, preset, ccr_dir, against, format_, ignore_order, resolved, ign
     from ccrgen.errors import InputError
 
     target = resolve_ccr_dir(ccr_dir)
-    if against is not None and not against.exists():
+    against_text = None
+    if against is not None and build_target == "ccr3":
+        raise InputError("--against compares with a config.json: it does not go with --target ccr3",
+                         hint="drop --against to compare with the installed CCR 3.x config")
+    if is_stdio(against):
+        if is_stdio(spec):
+            raise InputError("stdin can be read only once: give `-` as SPEC or as --against, not both")
+        against_text = read_stdin_text(plan.STDIN_NAME)
+    elif against is not None and not against.exists():
         raise InputError(f"{against}: no such file")
     loaded = load_input(spec, preset=preset, ccr_dir=target)
     if build_target == "ccr3":
@@ -50,8 +58,8 @@ def command(spec, preset, ccr_dir, against, format_, ignore_order, resolved, ign
     build.check(loaded, ignore=ignore, consequence="`ccrgen build` would refuse this, so there is no diff")
     for note in plan.recover_if_needed(target):
         click.echo(f"note: {note}", err=True)
-    changes, files = plan.config_changes(loaded, target, against=against, ignore_order=ignore_order,
-                                         resolved=resolved)
+    changes, files = plan.config_changes(loaded, target, against=against, against_text=against_text,
+                                         ignore_order=ignore_order, resolved=resolved)
     if format_ == "json":
         click.echo(diff_report.as_json(changes, files), nl=False)
     elif changes or files:

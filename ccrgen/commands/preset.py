@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ccrgen.commands.options import ccr_dir_option, echo_json, format_option, resolve_ccr_dir
+from ccrgen.commands.options import ccr_dir_option, echo_json, format_option, is_stdio, resolve_ccr_dir
 
 
 @click.group("preset")
@@ -57,8 +57,9 @@ def show(name, format_):
 @click.argument("name")
 @click.option("--ccr", "as_ccr", is_flag=True, help="CCR 2.0.0's preset format (the default and only one).")
 @ccr_dir_option
-@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Write the folder here instead (to share it).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False, allow_dash=True), default=None,
+              help="Write the folder here instead (to share it). `-`: print manifest.json to stdout "
+                   "(only for a preset without transformer files).")
 @format_option
 def export(name, as_ccr, ccr_dir, output, format_):
     """Write preset NAME as a CCR preset: manifest.json (metadata, a schema that asks for
@@ -73,6 +74,9 @@ def export(name, as_ccr, ccr_dir, output, format_):
 
     loaded = loader.load(preset=name)
     document, files = manifest(name, loaded)
+    if is_stdio(output):
+        _print_manifest_only(name, document, files, as_json=format_ == "json")
+        return
     folder = output.absolute() if output else resolve_ccr_dir(ccr_dir) / "presets" / name
     written = {"manifest.json": (json.dumps(document, indent=2, ensure_ascii=False) + "\n", PUBLIC)}
     written.update({file: (text, PUBLIC) for file, text in files.items()})
@@ -93,3 +97,20 @@ def export(name, as_ccr, ccr_dir, output, format_):
                    "fails for a new preset: it writes manifest.json before creating its folder.")
     else:
         click.echo(f"next: `ccr preset install {name}` asks for: {asks}; `ccr preset list` shows it")
+
+
+def _print_manifest_only(name: str, document: dict, files: dict, *, as_json: bool) -> None:
+    """`-o -`: manifest.json on stdout (it embeds no key), which is the whole preset only when
+    it has no transformer file."""
+    import json
+
+    from ccrgen.errors import InputError
+
+    if files:
+        raise InputError(f"preset {name} exports {len(files) + 1} files (manifest.json and {', '.join(sorted(files))}): "
+                         "`-o -` prints only a manifest.json",
+                         hint="use -o FOLDER, or export into CCR's presets folder (no -o)")
+    if as_json:
+        echo_json(document)
+        return
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))

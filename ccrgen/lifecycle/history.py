@@ -6,6 +6,10 @@ Layout (private: the files hold config with key references, sometimes keys):
   <ccr dir>/.ccrgen/history/<id>/before/NAME  a file as it was before the entry replaced it
   <ccr dir>/.ccrgen/origin/present/NAME       a file as it was before ccrgen first touched it
   <ccr dir>/.ccrgen/origin/absent/NAME        (empty) NAME did not exist before ccrgen
+  <ccr dir>/.ccrgen/origin/mode/NAME          the mode NAME had then, in octal (`0644`)
+An entry records each replaced file's mode too (`before_mode`), so rollback and uninstall put
+back the modes the files had; entries and origins from before ccrgen recorded modes have none,
+and the file then gets ccrgen's default (0600 for config.json, 0644 otherwise).
 The newest CCRGEN_HISTORY_KEEP entries (default 10) are kept; the origin is never pruned,
 so `uninstall` can always put back what was there before ccrgen.
 An entry is written before its install's commit point (see install.py) and removed again if
@@ -63,9 +67,13 @@ class FileRecord:
     status: str                 # created, changed, removed, unchanged
     before: str | None          # sha256 of what was there (None: nothing)
     after: str | None           # sha256 of what the entry left (None: removed)
+    before_mode: int | None = None  # the permission bits of what was there (None: not recorded)
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "status": self.status, "before": self.before, "after": self.after}
+        out = {"name": self.name, "status": self.status, "before": self.before, "after": self.after}
+        if self.before_mode is not None:
+            out["before_mode"] = f"{self.before_mode:04o}"
+        return out
 
 
 @dataclass
@@ -81,6 +89,11 @@ class Entry:
     def as_dict(self) -> dict:
         return {"id": self.id, "time": self.time, "action": self.action, "source": self.source,
                 "hash": self.hash, "files": [f.as_dict() for f in self.files]}
+
+    def before_mode(self, name: str) -> int | None:
+        """The mode the file had before this entry, when the entry recorded it."""
+        record = next((f for f in self.files if f.name == name), None)
+        return record.before_mode if record is not None else None
 
     def before(self, name: str) -> bytes | None:
         """The file as it was before this entry (None: it did not exist)."""
@@ -119,7 +132,8 @@ class History:
                 continue
             try:
                 record = json.loads((folder / "entry.json").read_text(encoding="utf-8"))
-                files = [FileRecord(f["name"], f["status"], f["before"], f["after"]) for f in record["files"]]
+                files = [FileRecord(f["name"], f["status"], f["before"], f["after"], _mode(f.get("before_mode")))
+                         for f in record["files"]]
                 found.append(Entry(int(record["id"]), record["time"], record["action"], record["source"],
                                    record["hash"], files, folder))
             except (OSError, ValueError, KeyError, TypeError):
@@ -146,6 +160,20 @@ class History:
         for entry in self.entries():
             for record in entry.files:
                 out[record.name] = (record.after, entry)
+        return out
+
+    def origin_modes(self) -> dict[str, int]:
+        """name -> the mode the file had before ccrgen first touched it, where recorded."""
+        folder = self.origin_dir / "mode"
+        out: dict[str, int] = {}
+        try:
+            names = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+            for p in names:
+                mode = _mode(p.read_text(encoding="ascii", errors="replace").strip())
+                if mode is not None:
+                    out[p.name] = mode
+        except OSError as exc:
+            raise InputError(f"cannot read {folder}: {exc.strerror}") from None
         return out
 
     def origin(self) -> dict[str, bytes | None]:
@@ -175,8 +203,10 @@ class History:
         return [name for name in names if name not in known]
 
     def record(self, folder: Path, *, action: str, source: str, results, olds: dict[str, bytes | None],
-               news: dict[str, bytes | None], origin_names=()) -> Entry:
-        """Write the entry for `results` (install.WriteResult list) into `folder`, fsynced."""
+               news: dict[str, bytes | None], origin_names=(), modes: dict[str, int] | None = None) -> Entry:
+        """Write the entry for `results` (install.WriteResult list) into `folder`, fsynced.
+        `modes`: the permission bits of the files `olds` holds."""
+        modes = modes or {}
         try:
             self._private_dirs(folder / "before")
             records = []
@@ -184,11 +214,12 @@ class History:
                 name = r.path.name
                 old, new = olds.get(name), news.get(name)
                 records.append(FileRecord(name, r.status, sha256(old) if old is not None else None,
-                                          sha256(new) if new is not None else None))
+                                          sha256(new) if new is not None else None,
+                                          modes.get(name) if old is not None else None))
                 if old is not None and r.status != "unchanged":
                     write_private(folder / "before" / name, old)
             for name in origin_names:
-                self._record_origin(name, olds.get(name))
+                self._record_origin(name, olds.get(name), modes.get(name))
             entry = Entry(int(folder.name), _now(), action, source,
                           set_hash({k: v for k, v in news.items() if v is not None}), records, folder)
             write_private(folder / "entry.json", (json.dumps(entry.as_dict(), indent=2) + "\n").encode("utf-8"))
@@ -197,17 +228,23 @@ class History:
                              hint="nothing was changed") from None
         return entry
 
-    def _record_origin(self, name: str, old: bytes | None) -> None:
+    def _record_origin(self, name: str, old: bytes | None, mode: int | None = None) -> None:
         if old is None:
             self._private_dirs(self.origin_dir / "absent")
             write_private(self.origin_dir / "absent" / name, b"")
         else:
             self._private_dirs(self.origin_dir / "present")
             write_private(self.origin_dir / "present" / name, old)
+            if mode is not None:
+                self._private_dirs(self.origin_dir / "mode")
+                path = self.origin_dir / "mode" / name
+                if path.is_file():  # left by an install that did not happen
+                    path.unlink()
+                write_private(path, f"{mode:04o}\n".encode("ascii"))
 
     def origin_undo_paths(self, names) -> list[Path]:
         """Where `record` may write origins for `names` (removed if the install rolls back)."""
-        return [self.origin_dir / kind / name for name in names for kind in ("present", "absent")]
+        return [self.origin_dir / kind / name for name in names for kind in ("present", "absent", "mode")]
 
     def clear_origin(self) -> None:
         """Forget the origin (after an uninstall): renamed away first, so it goes at once."""
@@ -235,6 +272,17 @@ class History:
             if part == self.state or self.state in part.parents:
                 part.mkdir(mode=PRIVATE_DIR, exist_ok=True)
                 os.chmod(part, PRIVATE_DIR)
+
+
+def _mode(text) -> int | None:
+    """Permission bits from their octal text (`0644`); None when missing or not such a text."""
+    if not isinstance(text, str):
+        return None
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        return None
+    return mode if 0 <= mode <= 0o777 else None
 
 
 def _now() -> str:

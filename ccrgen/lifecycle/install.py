@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ PUBLIC = 0o644
 JOURNAL_NAME = ".ccrgen-install.json"
 LOCK_NAME = ".ccrgen.lock"
 TEMP_PREFIX = ".ccrgen-tmp-"
+# What ccrgen before the journal left after a crash: tempfile.mkstemp(prefix=".NAME.", suffix=".tmp")
+# beside config.json or a transformer file, 8 random characters from mkstemp's alphabet.
+OLD_TEMP = re.compile(r"\.(config\.json|[^/]+\.js)\.[a-z0-9_]{8}\.tmp")
 LOCK_WAIT_SECONDS = 5.0
 SLOW_ENV = "CCRGEN_TEST_SLOW_INSTALL"   # tests only: seconds to sleep between steps
 
@@ -292,7 +296,7 @@ def recover(folder: Path) -> list[str]:
                          "the files are as they were before it")
         _unlink(journal)
         _fsync_dir(folder)
-    strays = [p for p in folder.glob(TEMP_PREFIX + "*") if p.is_file() and not p.is_symlink()]
+    strays = [p for p in _temp_files(folder) if p.is_file() and not p.is_symlink()]
     for stray in strays:
         _unlink(stray)
     if strays and not notes:
@@ -301,9 +305,19 @@ def recover(folder: Path) -> list[str]:
     return notes
 
 
+def _temp_files(folder: Path) -> list[Path]:
+    """ccrgen's temporary files in `folder`: today's `.ccrgen-tmp-*` and the older
+    `.config.json.XXXXXXXX.tmp` kind (OLD_TEMP)."""
+    try:
+        return [p for p in Path(folder).glob(".*")
+                if p.name.startswith(TEMP_PREFIX) or OLD_TEMP.fullmatch(p.name)]
+    except OSError:
+        return []
+
+
 def needs_recovery(folder: Path) -> bool:
     folder = Path(folder)
-    return (folder / JOURNAL_NAME).exists() or any(Path(folder).glob(TEMP_PREFIX + "*"))
+    return (folder / JOURNAL_NAME).exists() or bool(_temp_files(folder))
 
 
 @contextlib.contextmanager

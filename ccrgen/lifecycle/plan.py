@@ -18,6 +18,7 @@ from pathlib import Path
 from ccrgen.ccr.facts import CONFIG_FILE_NAME
 
 ACTIONS = ("install", "rollback", "uninstall")
+STDIN_NAME = "<stdin>"          # how errors name a config.json read from stdin
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,12 @@ def for_rollback(folder: Path, ref: str | None) -> Plan:
     history = History(folder)
     target = history.find(ref)
     wanted: dict[str, bytes | None] = {}
+    modes: dict[str, int | None] = {}
     for entry in reversed([e for e in history.entries() if e.id >= target.id]):
         for record in entry.touched:
             wanted[record.name] = entry.before(record.name)
-    plan = _restore_plan(folder, "rollback", f"rollback of entry {target.id}", wanted)
+            modes[record.name] = record.before_mode
+    plan = _restore_plan(folder, "rollback", f"rollback of entry {target.id}", wanted, modes)
     plan.recovered = recovered
     return plan
 
@@ -122,17 +125,22 @@ def for_uninstall(folder: Path) -> Plan:
 
     folder = Path(folder)
     recovered = recover_if_needed(folder)
-    origin = History(folder).origin()
+    history = History(folder)
+    origin = history.origin()
     if not origin:
         raise SpecError(f"ccrgen has installed nothing in {folder}",
                         hint="`ccrgen history` lists what ccrgen installed there")
-    plan = _restore_plan(folder, "uninstall", "uninstall", origin)
+    plan = _restore_plan(folder, "uninstall", "uninstall", origin, history.origin_modes())
     plan.recovered = recovered
     return plan
 
 
-def _restore_plan(folder: Path, action: str, source: str, wanted: dict[str, bytes | None]) -> Plan:
-    files = {name: (data, _mode_for(name)) for name, data in sorted(wanted.items()) if data is not None}
+def _restore_plan(folder: Path, action: str, source: str, wanted: dict[str, bytes | None],
+                  modes: dict[str, int | None]) -> Plan:
+    """Put `wanted` back, each file with the mode recorded for it (`modes`), else ccrgen's
+    default for it (history written before modes were recorded)."""
+    files = {name: (data, modes.get(name) if modes.get(name) is not None else _mode_for(name))
+             for name, data in sorted(wanted.items()) if data is not None}
     remove = sorted(name for name, data in wanted.items() if data is None and (folder / name).exists())
     plan = Plan(folder, action, source, files, remove=remove)
     _fill_in(plan, strict=False)
@@ -259,10 +267,11 @@ def recover_if_needed(folder: Path) -> list[str]:
 
 # --- the diff `ccrgen diff` and `doctor` show -----------------------------------------------
 
-def config_changes(loaded, folder: Path, *, against: Path | None = None, ignore_order=False,
-                   resolved=False):
+def config_changes(loaded, folder: Path, *, against: Path | None = None, against_text: str | None = None,
+                   ignore_order=False, resolved=False):
     """(config changes, file changes) from what is installed in `folder` (or the config.json
-    `against`) to what `loaded` builds. An installed config.json that cannot be read is exit 2."""
+    `against`, or `against_text`: one read from stdin, named <stdin> in errors) to what `loaded`
+    builds. An installed config.json that cannot be read is exit 2."""
     from ccrgen.config import build
     from ccrgen.ccr.config import as_ccr_sees_it
     from ccrgen.lifecycle.diff import diff_configs, diff_files
@@ -272,8 +281,12 @@ def config_changes(loaded, folder: Path, *, against: Path | None = None, ignore_
     recover_if_needed(folder)
     new_text = build.planned_files(loaded)[CONFIG_FILE_NAME][0]
     new = json.loads(new_text) if loaded.kind == "spec" else loaded.config
-    old_path = against or folder / CONFIG_FILE_NAME
-    old = load_config(old_path, check_types=False).config if old_path.exists() else None  # replaced as it is
+    if against_text is not None:
+        against = Path(STDIN_NAME)
+        old = load_config(against, text=against_text, check_types=False).config
+    else:
+        old_path = against or folder / CONFIG_FILE_NAME
+        old = load_config(old_path, check_types=False).config if old_path.exists() else None  # replaced as it is
     if resolved:
         new = as_ccr_sees_it(new, os.environ)
         old = as_ccr_sees_it(old, os.environ) if old is not None else None
@@ -309,9 +322,10 @@ def apply(plan: Plan) -> Applied:
 
         def record(results):
             olds = {r.path.name: _current(r) for r in results}
+            modes = {r.path.name: mode for r in results if (mode := _current_mode(r)) is not None}
             recorded["entry"] = history.record(entry_dir, action=plan.action, source=plan.source,
                                                results=results, olds=olds, news=news,
-                                               origin_names=origin_names)
+                                               origin_names=origin_names, modes=modes)
 
         results = install.write_files(plan.folder, plan.files, remove=plan.remove, before_commit=record,
                                       undo_paths=[entry_dir, *history.origin_undo_paths(origin_names)])
@@ -330,3 +344,15 @@ def _current(result) -> bytes | None:
         return path.read_bytes() if path.is_file() else None
     except OSError:
         return None
+
+
+def _current_mode(result) -> int | None:
+    """The permission bits of the file `result` replaces (a symlink's target), None if none."""
+    import stat
+
+    path = result.through or result.path
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode) & 0o777 if stat.S_ISREG(info.st_mode) else None

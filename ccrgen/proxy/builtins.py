@@ -65,6 +65,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ccrgen.proxy.translate import check_chunk
+
 
 class _Undefined:
     """JavaScript's `undefined` as a value in a request body: falsy, dropped by `to_json`."""
@@ -692,6 +694,7 @@ class FilteredTranslator:
         self._filters = filters
 
     def feed(self, chunk) -> bytes:
+        check_chunk(chunk)   # the provider's chunk, before any filter reads it (feed checks what they give)
         for keep in self._filters:
             if not isinstance(chunk, dict):
                 break

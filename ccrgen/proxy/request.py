@@ -81,11 +81,18 @@ def reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+# json.loads(text, parse_constant=reject_constant) without building a decoder per call
+strict_json = json.JSONDecoder(parse_constant=reject_constant)
+
+
 def _load_json(raw: bytes | bytearray):
     try:
         # strict UTF-8 first: json.loads(bytes) would also take UTF-16/32 and let an encoded
         # surrogate through ('surrogatepass'); the only way left to write one is a \u escape
-        return json.loads(raw.decode("utf-8"), parse_constant=reject_constant)
+        text = raw.decode("utf-8")
+        if text.startswith("\ufeff"):   # what json.loads says of it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return strict_json.decode(text)
     except RecursionError:
         raise RequestInvalid(f"the request body is nested more than {MAX_NESTING_DEPTH} levels deep") from None
     except UnicodeDecodeError as exc:
@@ -96,7 +103,30 @@ def _load_json(raw: bytes | bytearray):
 
 
 def _check_tree(body: dict, *, check_surrogates: bool) -> None:
-    """Depth, and lone surrogates, over the whole tree without recursion."""
+    """Depth, and lone surrogates, over the whole tree without recursion: one quick pass,
+    level by level, that only says whether anything is wrong; when something is, the walk
+    that names where (`_explain_tree`) runs."""
+    level, depth = [body], 1
+    while level:
+        if depth > MAX_NESTING_DEPTH:
+            return _explain_tree(body, check_surrogates=check_surrogates)
+        below = []
+        for value in level:
+            items = value.values() if type(value) is dict else value
+            below += [item for item in items if type(item) is dict or type(item) is list]
+            if check_surrogates and _holds_surrogate(value):
+                return _explain_tree(body, check_surrogates=check_surrogates)
+        level, depth = below, depth + 1
+
+
+def _holds_surrogate(value) -> bool:
+    """A lone surrogate in a key or a string item of `value` (only non-ASCII text can hold one)."""
+    texts = [*value.keys(), *value.values()] if type(value) is dict else value
+    search = SURROGATE.search
+    return any(search(text) for text in texts if type(text) is str and not text.isascii())
+
+
+def _explain_tree(body: dict, *, check_surrogates: bool) -> None:
     stack = [(body, 1, ())]
     while stack:
         value, depth, path = stack.pop()
@@ -126,8 +156,12 @@ def _check_fields(body: dict) -> None:
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise RequestInvalid("messages: an Anthropic Messages request needs a list of messages")
-    for index, message in enumerate(messages):
-        _check_message(message, f"messages.{index}")
+    for index, message in enumerate(messages):   # the message's path is written only for an error
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            _check_message(message, f"messages.{index}")
+        content = message.get("content")
+        if content is not None and not isinstance(content, str):
+            _check_blocks(content, f"messages.{index}.content")
     system = body.get("system")
     if system is not None and not isinstance(system, str):
         _check_blocks(system, "system")
@@ -163,19 +197,36 @@ def _check_message(message, where: str) -> None:
         _check_blocks(content, f"{where}.content")
 
 
+BLOCK_STRINGS = ("text", "id", "name", "tool_use_id", "thinking")
+BLOCK_OBJECTS = ("source", "cache_control")
+
+
 def _check_blocks(blocks, where: str) -> None:
     _need(blocks, list, where, "a string or a list of content blocks")
     for index, block in enumerate(blocks):
-        at = f"{where}.{index}"
-        _need(block, dict, at, "a content block (an object with `type`)")
-        _need(block.get("type"), str, f"{at}.type", "a string")
-        for key in ("text", "id", "name", "tool_use_id", "thinking"):
-            _optional(block, key, str, "a string", at)
-        for key in ("source", "cache_control"):
-            _optional(block, key, dict, "an object", at)
+        if not _block_ok(block):   # a block's path is written only for an error
+            _check_block(block, f"{where}.{index}")
         inner = block.get("content")
         if isinstance(inner, list):
-            _check_blocks(inner, f"{at}.content")
+            _check_blocks(inner, f"{where}.{index}.content")
+
+
+def _block_ok(block) -> bool:
+    """What _check_block checks, without building its messages."""
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        return False
+    get = block.get
+    return (all(isinstance(get(key), str) for key in BLOCK_STRINGS if get(key) is not None)
+            and all(isinstance(get(key), dict) for key in BLOCK_OBJECTS if get(key) is not None))
+
+
+def _check_block(block, at: str) -> None:
+    _need(block, dict, at, "a content block (an object with `type`)")
+    _need(block.get("type"), str, f"{at}.type", "a string")
+    for key in BLOCK_STRINGS:
+        _optional(block, key, str, "a string", at)
+    for key in BLOCK_OBJECTS:
+        _optional(block, key, dict, "an object", at)
 
 
 def _need(value, kind, where: str, what: str):

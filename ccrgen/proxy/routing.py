@@ -99,7 +99,7 @@ def choose_route(body: dict, config: dict, usage: SessionUsage | None = None,
         return _decide("explicit", model, body,
                        "the request names provider,model (passed on as written: no lower-case match)", token_count)
 
-    last = (usage or SessionUsage()).get(session_id_of(body))
+    last = usage.get(session_id_of(body)) if usage is not None else None
     long_by_last = bool(last) and (last.get("input_tokens") or 0) > threshold and token_count > LAST_USAGE_MIN_TOKENS
     if (token_count > threshold or long_by_last) and router.get("longContext"):  # 2.
         why = (f"{token_count} tokens > threshold {threshold}" if token_count > threshold else

@@ -273,8 +273,13 @@ def upstream_error_message(status: int, raw: bytes) -> str:
 
 # -- streams ------------------------------------------------------------------------------
 
+# json.dumps(value, ensure_ascii=False, separators=(",", ":")), without building an encoder per event
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_json_string = json.encoder.encode_basestring   # how that encoder writes a str
+
+
 def sse_event(name: str, data: dict) -> bytes:
-    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
+    return f"event: {name}\ndata: {_compact(data)}\n\n".encode()
 
 
 class SseParser:
@@ -289,15 +294,17 @@ class SseParser:
     def feed(self, chunk: bytes) -> list[str]:
         """The events `chunk` completes; UpstreamFormatError once one event (or a line without
         its end) passes `max_event_bytes`: a provider cannot make the proxy buffer forever."""
-        self._buffer += chunk
+        buffer = self._buffer + chunk if self._buffer else chunk
         events = []
+        start = 0
         while True:
-            cut = self._buffer.find(b"\n")
+            cut = buffer.find(b"\n", start)
             if cut < 0:
+                self._buffer = buffer[start:] if start else buffer
                 if self.max_event_bytes and len(self._buffer) > self.max_event_bytes:
                     self._too_big()
                 return events
-            line, self._buffer = self._buffer[:cut].rstrip(b"\r"), self._buffer[cut + 1:]
+            line, start = buffer[start:cut].rstrip(b"\r"), cut + 1
             if not line:
                 if self._data:
                     events.append("\n".join(self._data))
@@ -377,13 +384,13 @@ class StreamTranslator:
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
                 out += self._ensure("thinking", {"type": "thinking", "thinking": ""})
-                out.append(self._delta({"type": "thinking_delta", "thinking": reasoning}))
+                out.append(self._text_delta("thinking_delta", "thinking", reasoning))
             if isinstance(delta.get("thinking_signature"), str) and self.open_kind == "thinking":
                 self.signature = delta["thinking_signature"]   # a provider's own (gemini), sent at close
             text = delta.get("content")
             if isinstance(text, str) and text:
                 out += self._ensure("text", {"type": "text", "text": ""})
-                out.append(self._delta({"type": "text_delta", "text": text}))
+                out.append(self._text_delta("text_delta", "text", text))
             for call in delta.get("tool_calls") or []:
                 out += self._tool_call(call)
             if isinstance(choice.get("finish_reason"), str) and choice["finish_reason"]:
@@ -423,6 +430,12 @@ class StreamTranslator:
 
     def _delta(self, delta: dict) -> bytes:
         return sse_event("content_block_delta", {"type": "content_block_delta", "index": self.index, "delta": delta})
+
+    def _text_delta(self, kind: str, key: str, text: str) -> bytes:
+        """self._delta({"type": kind, key: text}), byte for byte, without a dict and an encoder
+        per event: the one string is written as json.dumps(ensure_ascii=False) writes it."""
+        return (f'event: content_block_delta\ndata: {{"type":"content_block_delta","index":{self.index:d},'
+                f'"delta":{{"type":"{kind}","{key}":{_json_string(text)}}}}}\n\n').encode()
 
     def _close(self) -> list[bytes]:
         if self.open_kind is None:

@@ -35,13 +35,14 @@ from ccrgen.ccr import facts
 from ccrgen.ccr.config import as_ccr_sees_it
 from ccrgen.proxy import auth, fallback, http_errors, translate
 from ccrgen.proxy.http_errors import one_line as _one_line, printable as _printable
-from ccrgen.proxy.request import RequestInvalid, decode_body, parse_request, reject_constant
+from ccrgen.proxy.request import RequestInvalid, decode_body, parse_request, strict_json
 from ccrgen.proxy.routing import SessionUsage, choose_route, session_id_of
 from ccrgen.proxy.upstream import apply_steps, plan, urls_with_credentials, uses_of
 from ccrgen.common.secrets import mask_urls_in
 
 MAX_BODY_BYTES = limits.MAX_REQUEST_BYTES
 ROUTE_IN_THREAD_BYTES = 200_000      # count tokens of bigger requests off the event loop
+UNREACHABLE_HEADER = "x-ccrgen-unreachable"   # on an error: the provider could not be reached (dns, refused, ...)
 
 
 class ProxyError(Exception):
@@ -364,6 +365,7 @@ class Proxy:
 
     async def _forward_stream(self, request, upstream, headers, outgoing, decision, route_headers, body):
         response = None
+        pending = b""
         translator = self._responses(upstream, decision.model).wrap(translate.StreamTranslator(decision.model))
         try:
             async with self._post(upstream, headers, outgoing) as resp:
@@ -371,12 +373,11 @@ class Proxy:
                 if "text/event-stream" not in resp.headers.get("content-type", ""):
                     message = self._message_from(upstream, await self._read_answer(upstream, resp), decision, body)
                     response = await self._open_stream(request, route_headers)
-                    await response.write(translate.events_from_message(message))
-                    await response.write_eof()
+                    await response.write_eof(translate.events_from_message(message))
                     return response
                 response = await self._open_stream(request, route_headers)
-                await response.write(translator.start())
-                problem = await self._pump(resp, response, translator)
+                await response.write(translator.start())   # with the headers: one send
+                problem, pending = await self._pump(resp, response, translator)
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             error = self._transport_error(upstream, exc)
             if response is None:
@@ -386,51 +387,54 @@ class Proxy:
             return response  # the client went away; leaving the block closed the upstream request
         if translator.usage:
             self._record_usage(body, translator.usage)
-        try:
-            if problem:
-                await response.write(translator.cut(self._mask(problem)))
-            else:
-                await response.write(translator.finish())
-            await response.write_eof()
+        try:   # what the last read gave, the end of the message and the end of the body: one send
+            end = translator.cut(self._mask(problem)) if problem else translator.finish()
+            await response.write_eof(pending + end)
         except (ConnectionResetError, aiohttp.ClientConnectionResetError):
             pass
         return response
 
     async def _open_stream(self, request, route_headers) -> web.StreamResponse:
-        response = web.StreamResponse(status=200, headers={
+        response = _EventStream(status=200, headers={
             "content-type": "text/event-stream", "cache-control": "no-cache", **route_headers})
         await response.prepare(request)
         return response
 
-    async def _pump(self, resp, response, translator) -> str | None:
-        """Forward the upstream stream; None when it ended properly, else what went wrong."""
+    async def _pump(self, resp, response, translator) -> tuple[str | None, bytes]:
+        """Forward the upstream stream: (None when it ended properly, else what went wrong;
+        the events of the last read, not written yet, for the caller to send with the end).
+        The events one upstream read completes go to the client in one write."""
         parser = translate.SseParser(limits.MAX_SSE_EVENT_BYTES)
+        decode = strict_json.decode   # no NaN/Infinity; one decoder, not one per event
+        feed = translator.feed
         async for chunk in resp.content.iter_any():
+            out = []
             try:
                 events = parser.feed(chunk)
             except translate.UpstreamFormatError as exc:
-                return f"the provider sent a malformed stream: {exc}"
+                return f"the provider sent a malformed stream: {exc}", b""
             for data in events:
                 if data.strip() == "[DONE]":
-                    return None
+                    return None, b"".join(out)
                 try:
-                    parsed = json.loads(data, parse_constant=reject_constant)
+                    parsed = decode(data)
                 except (ValueError, RecursionError):
-                    return "the provider sent a stream event that is not valid JSON"
+                    return "the provider sent a stream event that is not valid JSON", b"".join(out)
                 if isinstance(parsed, dict) and parsed.get("error") and not parsed.get("choices"):
                     error = parsed["error"]
                     return "the provider reported an error mid-stream: " + (
-                        str(error.get("message", error)) if isinstance(error, dict) else str(error))
+                        str(error.get("message", error)) if isinstance(error, dict) else str(error)), b"".join(out)
                 try:
-                    translate.check_chunk(parsed)   # before any response transformer sees it
-                    piece = translator.feed(parsed)
+                    piece = feed(parsed)   # checks the chunk (translate.check_chunk) before any transformer
                 except translate.UpstreamFormatError as exc:
-                    return f"the provider sent a malformed stream event: {exc}"
+                    return f"the provider sent a malformed stream event: {exc}", b"".join(out)
                 if piece:
-                    await response.write(piece)
+                    out.append(piece)
+            if out:
+                await response.write(b"".join(out))
         if translator.finished_cleanly:
-            return None
-        return "the provider's stream ended before the answer finished (connection cut)"
+            return None, b""
+        return "the provider's stream ended before the answer finished (connection cut)", b""
 
     def _upstream_status_error(self, upstream, status: int, raw: bytes) -> ProxyError:
         message = self._mask(translate.upstream_error_message(status, raw))
@@ -468,11 +472,13 @@ class Proxy:
         from ccrgen.common.secrets import mask_url
 
         if isinstance(exc, asyncio.TimeoutError):
-            return ProxyError(504, f"provider '{upstream.provider}' did not answer within "
-                                   f"{self.timeout * 1000:.0f} ms (API_TIMEOUT_MS)", "timeout_error")
+            return _unreachable(ProxyError(504, f"provider '{upstream.provider}' did not answer within "
+                                                f"{self.timeout * 1000:.0f} ms (API_TIMEOUT_MS)", "timeout_error"),
+                                "timeout")
         if isinstance(exc, aiohttp.ClientConnectorError):
-            return ProxyError(502, f"cannot connect to provider '{upstream.provider}' at {mask_url(upstream.url)}: "
-                                   f"{exc.os_error.strerror or exc.os_error}")
+            return _unreachable(ProxyError(502, f"cannot connect to provider '{upstream.provider}' at "
+                                                f"{mask_url(upstream.url)}: {exc.os_error.strerror or exc.os_error}"),
+                                _connect_failure(exc))
         if isinstance(exc, aiohttp.ClientPayloadError):
             return ProxyError(502, f"the connection to provider '{upstream.provider}' was cut mid-answer")
         return ProxyError(502, f"provider '{upstream.provider}': {type(exc).__name__}: {exc}")
@@ -527,6 +533,12 @@ def _redirect_error(upstream, resp) -> "ProxyError":
                            "is never sent to another host (set api_base_url to the URL that answers)")
 
 
+class _EventStream(web.StreamResponse):
+    """A stream whose headers go out with its first write (message_start): one send, not two."""
+
+    _send_headers_immediately = False   # aiohttp's web.Response does the same
+
+
 def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -534,6 +546,22 @@ def _dumps(value) -> str:
 def _error_response(exc: ProxyError, headers: dict | None = None) -> web.Response:
     response = web.json_response(translate.error_body(exc.message, exc.kind), status=exc.status,
                                  headers=headers or {}, dumps=_dumps)
+    if getattr(exc, "unreachable", None):
+        response.headers[UNREACHABLE_HEADER] = exc.unreachable
     if exc.close:
         response.force_close()
     return response
+
+
+def _unreachable(error: ProxyError, why: str) -> ProxyError:
+    """Mark `error` as "the provider could not be reached" (`smoke` reads the header, exit 4)."""
+    error.unreachable = why
+    return error
+
+
+def _connect_failure(exc) -> str:
+    import socket
+
+    if isinstance(exc, getattr(aiohttp, "ClientConnectorDNSError", ())) or isinstance(exc.os_error, socket.gaierror):
+        return "dns"
+    return "refused" if isinstance(exc.os_error, ConnectionRefusedError) else "connect"

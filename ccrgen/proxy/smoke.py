@@ -1,22 +1,14 @@
-"""`ccrgen smoke`: one real request down every configured route, and a verdict for each that
-means what it says: "ok" only when the request that left for the provider is one the real
-provider accepts and the routed model answered it.
+"""`ccrgen smoke`: one real request down every configured route. This module runs them:
+what to send (`scenarios`), where (`_ThroughCcrgen`, `_ThroughCcr`), and what came back
+(`_send`, and what the mock upstream recorded). Each route's verdict (ok, FAIL, fallback,
+not verified, skipped), with its cause and fix, is `smoke_verdict`'s; printing and --json
+are the command's (ccrgen/commands/smoke.py).
 
 The requests go through ccrgen's own proxy (in-process, free port) or, `via="ccr"`, through
 a real CCR 2.0.0 started in a temp HOME with the built config. With `mock_upstream` every
 provider is replaced by ccrgen's mock, which answers as that provider would (auth
 included, ccrgen.ccr.providers) and records what arrived; otherwise the real providers answer
 and the model is the one their answer names.
-
-A route is
-- "ok": 2xx, the routed model arrived (and answered), auth as its provider takes it;
-- "FAIL": the upstream (or CCR, or ccrgen) refused it, its auth was wrong for the provider,
-  another model arrived, or the provider could not be reached (`unreachable`);
-- "fallback": it succeeded only through its `fallback` list;
-- "not verified": ccrgen serve does not implement a transformer of its chain, so what left
-  is not what CCR would send (use `--via ccr`);
-- "skipped": the config gives the route no model.
-Warnings (a Bearer token sent along to a provider that takes `api-key`) ride on the route.
 """
 
 from __future__ import annotations
@@ -26,27 +18,24 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
 
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import as_ccr_sees_it, providers_of
-from ccrgen.ccr.providers import AuthProblem, ProviderProfile, header_title, provider_profile
 from ccrgen.proxy.routing import threshold_of
+from ccrgen.proxy.smoke_verdict import (OK, SKIPPED, UNREACHABLE_HEADER, Attempt, Context, Exchange, Sent,
+                                        connection_failure, judge, use_name)
 from ccrgen.proxy.upstream import uses_of
 
 HAIKU = "claude-3-5-haiku-20241022"
 SONNET = "claude-sonnet-4-5"
 TINY_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
-OK, FAIL, FALLBACK, NOT_VERIFIED, SKIPPED = "ok", "FAIL", "fallback", "not verified", "skipped"
 FALLBACK_HEADER = "x-ccrgen-fallback"   # ccrgen serve: which entry of the fallback list served (1 = first)
 MODEL_HEADER = "x-ccrgen-model"         # ccrgen serve: the provider,model that served
-# How ccrgen serve and CCR 2.0.0 say a provider could not be reached at all.
-UNREACHABLE_SIGNS = ("cannot connect to provider", "did not answer within", "fetch failed", "econnrefused",
-                     "enotfound", "getaddrinfo", "connect timeout")
 
 
 @dataclass(frozen=True)
@@ -64,21 +53,6 @@ class Scenario:
     @property
     def model(self) -> str:
         return self.expected.partition(",")[2]
-
-
-@dataclass
-class Attempt:
-    """One request that reached the (mock) upstream, in the order they arrived."""
-
-    provider: str | None
-    model: str | None
-    status: int
-    rejected: str | None = None
-    headers: dict = field(default_factory=dict, repr=False)   # never printed: they hold keys
-
-    def as_dict(self) -> dict:
-        return {"provider": self.provider, "model": self.model, "status": self.status,
-                "rejected": self.rejected, "headers_sent": sorted(self.headers)}
 
 
 @dataclass
@@ -102,17 +76,6 @@ class Outcome:
     @property
     def tested(self) -> bool:
         return self.verdict != SKIPPED
-
-    def as_dict(self) -> dict:
-        out = asdict(self)
-        out["attempts"] = [a.as_dict() for a in self.attempts]
-        out["ok"] = self.ok
-        return out
-
-
-def _same_model(arrived: str, expected: str) -> bool:
-    # Real providers may answer with a dated or prefixed name (gpt-5.2 -> gpt-5.2-2025-12-01).
-    return arrived == expected or arrived.startswith(expected + "-") or arrived.endswith("/" + expected)
 
 
 def words(count: int) -> str:
@@ -211,7 +174,7 @@ class _ThroughCcrgen(_Target):
         names = self.plan.unverified.get(provider, [])   # what serve does not reproduce, per provider
         if upstream is None:
             return list(names)
-        chain = {_use_name(e) for e in upstream.chain + upstream.model_chains.get(model, [])}
+        chain = {use_name(e) for e in upstream.chain + upstream.model_chains.get(model, [])}
         return [n for n in names if n in chain]
 
     def planned_headers(self, provider: str, model: str) -> dict | None:
@@ -220,10 +183,6 @@ class _ThroughCcrgen(_Target):
 
     def close(self) -> None:
         self.handle.stop()
-
-
-def _use_name(entry) -> str:
-    return str(entry[0]) if isinstance(entry, list) and entry else str(entry)
 
 
 class _ThroughCcr(_Target):
@@ -298,24 +257,12 @@ class _ThroughCcr(_Target):
 
 # -- running --------------------------------------------------------------------------------
 
-@dataclass
-class _Exchange:
-    """What the client side saw of one request."""
-
-    status: int | None = None
-    answer: object = None
-    error: str | None = None
-    fallback: str | None = None     # x-ccrgen-fallback
-    served_by: str | None = None    # x-ccrgen-model
-    latency_ms: float = 0.0
-
-
 def run(loaded, *, via: str = "ccrgen", mock_upstream: bool = False, all_models: bool = False,
         ccr: str | None = None, env=None, progress: Callable[[Outcome], None] | None = None,
         timeout: float = 120) -> tuple[list[Outcome], list[str]]:
     env = os.environ if env is None else env
     plan = scenarios(as_ccr_sees_it(loaded.config, env), all_models)
-    judge = _Judge(loaded, env, via)
+    context = Context(loaded, env, via)
     target = _ThroughCcr(loaded, mock_upstream, ccr, env) if via == "ccr" else _ThroughCcrgen(loaded, mock_upstream)
     outcomes = []
     try:
@@ -323,9 +270,7 @@ def run(loaded, *, via: str = "ccrgen", mock_upstream: bool = False, all_models:
             if scenario.skipped:
                 outcome = Outcome(scenario.route, scenario.expected, None, None, 0.0, SKIPPED, note=scenario.skipped)
             else:
-                mark = target.mark()
-                exchange = _send(target, scenario, timeout)
-                outcome = judge(scenario, exchange, target, target.attempts_since(mark))
+                outcome = _try(target, scenario, context, timeout)
             outcomes.append(outcome)
             if progress:
                 progress(outcome)
@@ -334,13 +279,25 @@ def run(loaded, *, via: str = "ccrgen", mock_upstream: bool = False, all_models:
     return outcomes, list(target.notes)
 
 
-def _send(target: _Target, scenario: Scenario, timeout: float) -> _Exchange:
+def _try(target: _Target, scenario: Scenario, context: Context, timeout: float) -> Outcome:
+    """Send one scenario's request and judge what came back (smoke_verdict)."""
+    mark = target.mark()
+    seen = _send(target, scenario, timeout)
+    attempts = target.attempts_since(mark)
+    sent = Sent(scenario, None if attempts else target.planned_headers(scenario.provider, scenario.model),
+                tuple(target.unverified(scenario.provider, scenario.model)))
+    verdict = judge(sent, seen, attempts, context)
+    return Outcome(scenario.route, scenario.expected, verdict.arrived, seen.status, seen.latency_ms, verdict.verdict,
+                   verdict.problem, verdict.warnings, scenario.note, verdict.unreachable is not None, attempts)
+
+
+def _send(target: _Target, scenario: Scenario, timeout: float) -> Exchange:
     parsed = urlparse(target.url)
     headers = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
     if target.key:
         headers["x-api-key"] = target.key
     started = time.perf_counter()
-    seen = _Exchange()
+    seen = Exchange()
     try:
         conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
         try:
@@ -350,6 +307,7 @@ def _send(target: _Target, scenario: Scenario, timeout: float) -> _Exchange:
             seen.status = response.status
             seen.fallback = response.getheader(FALLBACK_HEADER)
             seen.served_by = response.getheader(MODEL_HEADER)
+            seen.unreachable = response.getheader(UNREACHABLE_HEADER)
         finally:
             conn.close()
         try:
@@ -363,275 +321,6 @@ def _send(target: _Target, scenario: Scenario, timeout: float) -> _Exchange:
         seen.error = f"cannot reach {'CCR' if target.via == 'ccr' else 'ccrgen proxy'} at {target.url}: " \
                      f"{type(exc).__name__}: {exc}"
         seen.status = None
+        seen.no_answer = connection_failure(exc)
     seen.latency_ms = (time.perf_counter() - started) * 1000
     return seen
-
-
-# -- judging --------------------------------------------------------------------------------
-
-class _Judge:
-    """Turns what was seen of one request into its verdict, with the cause and the fix."""
-
-    def __init__(self, loaded, env, via: str):
-        self.loaded = loaded
-        self.env = env
-        self.via = via
-        self.config = as_ccr_sees_it(loaded.config, env)
-        self.providers = {str(p.get("name")): p for p in providers_of(self.config) if isinstance(p, dict)}
-        from ccrgen.common.secrets import is_reference
-
-        keys = [p.get("api_key") for p in self.providers.values()] + [self.config.get("APIKEY")]
-        self.secrets = [str(k) for k in keys if k and not is_reference(str(k))]   # `$NAME` is no secret
-        self._findings = None
-
-    def profile(self, provider: str) -> ProviderProfile:
-        entry = self.providers.get(provider) or {}
-        return provider_profile(provider, str(entry.get("api_base_url") or ""), uses_of(entry)[0])
-
-    def __call__(self, scenario: Scenario, seen: _Exchange, target: _Target, attempts: list[Attempt]) -> Outcome:
-        arrived = attempts[-1].model if attempts else (
-            seen.answer.get("model") if seen.status and seen.status < 300 and isinstance(seen.answer, dict) else None)
-        outcome = Outcome(scenario.route, scenario.expected, arrived, seen.status, seen.latency_ms,
-                          note=scenario.note, attempts=attempts)
-        headers = attempts[0].headers if attempts else target.planned_headers(scenario.provider, scenario.model)
-        outcome.verdict, outcome.problem = self._verdict(scenario, seen, target, attempts, headers)
-        first = attempts[0] if attempts else None
-        if headers is not None and not (first and first.provider is None) and \
-                self._auth_problem(scenario, first, headers) is None:
-            outcome.warnings = self.profile(first.provider if first else scenario.provider).auth_warnings(headers)
-        outcome.unreachable = outcome.verdict == FAIL and _unreachable(seen)
-        if outcome.problem:
-            from ccrgen.common.secrets import mask_text
-
-            outcome.problem = mask_text(outcome.problem, self.secrets)
-        return outcome
-
-    def _verdict(self, scenario, seen, target, attempts, headers) -> tuple[str, str | None]:
-        if seen.status is None:
-            return FAIL, seen.error
-        primary = attempts[0] if attempts else None
-        problem = self._auth_problem(scenario, primary, headers, seen.status)
-        if problem is not None:
-            cause = self.auth_cause(scenario.provider, scenario.model, problem, headers)
-            if len(attempts) > 1 and 200 <= seen.status < 300:
-                cause += f" (its fallback {attempts[-1].provider},{attempts[-1].model} answered instead)"
-            return FAIL, cause
-        if not 200 <= seen.status < 300:
-            return FAIL, self._refusal(scenario, seen, primary)
-        served = attempts[-1] if attempts else None
-        if len(attempts) > 1 or seen.fallback:
-            how = (f"{primary.provider or scenario.provider},{primary.model} answered HTTP {primary.status}"
-                   if primary else f"{scenario.expected} failed")
-            by = (f"{served.provider},{served.model}" if served and served.provider else
-                  seen.served_by or f"entry {seen.fallback} of its fallback list")
-            return FALLBACK, f"only through its fallback: {how}, {by} answered instead; fix the route's own provider"
-        arrived = served.model if served else (seen.answer.get("model") if isinstance(seen.answer, dict) else None)
-        if arrived is None:
-            return FAIL, "the answer names no model, so smoke cannot tell which one answered"
-        if not _same_model(arrived, scenario.model):
-            backup = self._fallback_serving(scenario.route, arrived)
-            if backup:
-                return FALLBACK, (f"only through its fallback: {backup} answered instead of {scenario.expected}; "
-                                  "fix the route's own provider")
-            return FAIL, f"model '{arrived}' arrived, but the route names '{scenario.model}'"
-        missing = target.unverified(scenario.provider, scenario.model)
-        if missing:
-            names = ", ".join(f"'{n}'" for n in missing)
-            return NOT_VERIFIED, (f"ccrgen serve does not implement transformer {names} of provider "
-                                  f"{scenario.provider}, so this is not the request CCR would send; "
-                                  "run `ccrgen smoke --via ccr` to test it through CCR")
-        return OK, None
-
-    def _fallback_serving(self, route: str, arrived: str) -> str | None:
-        """The entry of the route's `fallback` list whose model answered, if one did."""
-        fallback = self.loaded.config.get("fallback")
-        entries = fallback.get(route) if isinstance(fallback, dict) else None
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, str) and _same_model(arrived, entry.partition(",")[2]):
-                return entry
-        return None
-
-    def _auth_problem(self, scenario, primary: Attempt | None, headers,
-                      status: int | None = None) -> AuthProblem | None:
-        """What the provider's profile says is wrong with the auth that left: judged on what
-        reached the mock; with a real provider (headers from serve's plan) only to explain
-        a refusal, since a real 2xx is the provider's own word."""
-        if primary is not None:
-            if primary.provider is None:   # the mock's plain path: auth is not judged there
-                return None
-            return self.profile(primary.provider).auth_problem(primary.headers)
-        if headers is None or (status is not None and 200 <= status < 300):
-            return None
-        return self.profile(scenario.provider).auth_problem(headers)
-
-    def _refusal(self, scenario, seen: _Exchange, primary: Attempt | None) -> str:
-        text = " ".join(str(seen.error or f"HTTP {seen.status}").split("\n")[0].split())
-        if len(text) > 300:
-            text = text[:300] + "..."
-        if _unreachable(seen):
-            where = "check the provider's api_base_url, and that it is up" if self.via == "ccrgen" or \
-                primary is None else "check CCR's log"
-            return f"{scenario.provider} could not be reached: {text}; {where}"
-        if primary is not None and primary.status >= 400:
-            return f"the upstream answered HTTP {primary.status}: {text}"
-        return f"HTTP {seen.status}: {text}"
-
-    # -- causes of a wrong auth header ------------------------------------------------------
-    def auth_cause(self, provider: str, model: str, problem: AuthProblem, headers) -> str:
-        """One line: why the header `problem` names was wrong, and how to fix it."""
-        profile = self.profile(provider)
-        header = header_title(problem.header)
-        if problem.reason == "literal":
-            name = problem.literal.strip("${}")
-            return (f"${name} is not set, so {provider} got the literal text `{problem.literal}` in its {header} "
-                    f"header; export {name} before starting CCR (and this smoke test)")
-        if problem.reason == "empty":
-            return f"the {header} header reached {provider} empty; give provider {provider} its key (`api_key`)"
-        if problem.reason == "scheme":
-            return (f"the {header} header that reached {provider} is not `Bearer <key>`; {profile.title} takes "
-                    f"`{profile.auth.described}`: check the transformers in {provider}'s `use` list")
-        if problem.header != "authorization":
-            return self._header_transformer_cause(provider, model, profile, header)
-        sent = ", ".join(sorted(headers or {})) or "none"
-        return (f"no Authorization header reached {provider} (headers sent: {sent}): a transformer in its `use` "
-                f"list removes it; {profile.title} takes `{profile.auth.described}`: take that transformer out")
-
-    def _header_transformer_cause(self, provider: str, model: str, profile: ProviderProfile, header: str) -> str:
-        unloaded = self._unloaded_transformers(provider, model)
-        if unloaded:
-            path, finding = unloaded[0]
-            why = f" ({finding.message.replace(repr(path) + ' ', '')})" if finding is not None else ""
-            hint = f"{finding.hint}" if finding is not None and finding.hint else "write the absolute path"
-            if finding is not None and _lint_can_fix(finding):
-                hint += ", or run `ccrgen lint --fix`"
-            return f"the transformer at {path} was never loaded{why}, so no {header} header was sent; {hint}"
-        names = self._chain_names(provider, model)
-        url = str((self.providers.get(provider) or {}).get("api_base_url") or "")
-        if profile.native_transformer and profile.is_native(url) and profile.native_transformer not in names:
-            return (f"no {header} header was sent: {provider}'s api_base_url is {profile.title}'s native API, "
-                    f"which takes `{profile.auth.described}` and requests in its own format, as only the "
-                    f"'{profile.native_transformer}' transformer sends them; add "
-                    f"\"transformer\": {{\"use\": [\"{profile.native_transformer}\"]}} to {provider}")
-        preset = f" (`ccrgen build --preset {profile.preset}` writes one)" if profile.preset else ""
-        if names:
-            listed = ", ".join(f"'{n}'" for n in names)
-            return (f"no {header} header was sent: {profile.title} takes `{profile.auth.described}`, and no "
-                    f"transformer in {provider}'s `use` list ({listed}) puts the key there; register a header "
-                    f"transformer in `transformers` and name it in `use`{preset}")
-        return (f"no {header} header was sent: {profile.title} takes `{profile.auth.described}`, but {provider} "
-                f"has no transformer that puts it there (requests go out with Authorization: Bearer); in a spec "
-                f"give the provider `auth: {{header: {profile.auth.header}}}`{preset}")
-
-    def _chain_names(self, provider: str, model: str) -> list[str]:
-        chain, per_model = uses_of(self.providers.get(provider) or {})
-        return [_use_name(e) for e in chain + per_model.get(model, [])]
-
-    def _unloaded_transformers(self, provider: str, model: str) -> list[tuple[str, object]]:
-        """(path, lint finding) of each `transformers` entry CCR cannot load, those whose
-        file name mentions a transformer the provider uses first."""
-        entries = self.loaded.config.get("transformers")
-        names = [n.lower() for n in self._chain_names(provider, model) if n not in facts.BUILTIN_TRANSFORMERS]
-        if not isinstance(entries, list) or not names:   # the provider names no custom transformer
-            return []
-        findings = self._path_findings()
-        out = []
-        for index, entry in enumerate(entries):
-            path = entry.get("path") if isinstance(entry, dict) else None
-            if isinstance(path, str) and index in findings:
-                out.append((path, findings[index]))
-        out.sort(key=lambda item: not any(n in Path(item[0]).name.lower() for n in names))
-        return out
-
-    def _path_findings(self) -> dict[int, object]:
-        """transformers[i] -> the lint error about its path (it cannot be loaded as written)."""
-        if self._findings is None:
-            from ccrgen.lint.engine import lint
-
-            self._findings = {}
-            for finding in lint(self.loaded, env=self.env):
-                where = finding.config_path or ()
-                if finding.severity == "error" and len(where) == 3 and where[0] == "transformers" \
-                        and where[2] == "path":
-                    self._findings.setdefault(where[1], finding)
-        return self._findings
-
-
-def _lint_can_fix(finding) -> bool:
-    """`ccrgen lint --fix` has a certain fix for this kind of finding."""
-    try:
-        from ccrgen.lint.fixes import BUILDERS
-    except ImportError:
-        return False
-    return finding.fix is not None or finding.code in BUILDERS
-
-
-def _unreachable(seen: _Exchange) -> bool:
-    if seen.status is None:
-        return True
-    text = str(seen.error or "").lower()
-    return seen.status in (500, 502, 503, 504) and any(sign in text for sign in UNREACHABLE_SIGNS)
-
-
-# -- reporting ------------------------------------------------------------------------------
-
-def exit_code(outcomes: list[Outcome]) -> int:
-    """0 all tested routes ok; 1 a route failed (or is unverified, or needed its fallback);
-    4 nothing failed but a provider or CCR could not be reached."""
-    failed = [o for o in outcomes if o.tested and not o.ok]
-    if any(not o.unreachable for o in failed):
-        return 1
-    return 4 if failed else 0
-
-
-def progress_line(outcome: Outcome) -> str:
-    if outcome.verdict == SKIPPED:
-        return f"skip {outcome.route}: {outcome.note}"
-    mark = {OK: "ok  ", FAIL: "FAIL", FALLBACK: "FAIL", NOT_VERIFIED: "not verified"}[outcome.verdict]
-    status = outcome.status if outcome.status is not None else "-"
-    line = (f"{mark} {outcome.route}: {outcome.expected} -> {outcome.arrived or '-'} (HTTP {status}, "
-            f"{outcome.latency_ms:.0f} ms)")
-    if outcome.problem:
-        line += f": {outcome.problem}"
-    for warning in outcome.warnings:
-        line += f"\n     warning: {warning}"
-    return line
-
-
-def table(outcomes: list[Outcome]) -> str:
-    rows = [("route", "expected", "reached upstream", "status", "latency", "result")]
-    for o in outcomes:
-        if o.verdict == SKIPPED:
-            rows.append((o.route, "-", "-", "-", "-", "skipped"))
-            continue
-        result = o.verdict + (" (warning)" if o.warnings and o.ok else "")
-        rows.append((o.route, o.expected, o.arrived or "-", str(o.status or "-"), f"{o.latency_ms:.0f} ms", result))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)
-
-
-def findings(outcomes: list[Outcome]) -> list[str]:
-    """One line per distinct problem or warning, naming the routes it applies to."""
-    grouped: dict[tuple[str, str], list[str]] = {}
-    for o in outcomes:
-        if o.problem:
-            grouped.setdefault((o.verdict, o.problem), []).append(o.route)
-        elif o.verdict == SKIPPED:
-            grouped.setdefault((SKIPPED, o.note), []).append(o.route)
-        for warning in o.warnings:
-            grouped.setdefault(("warning", warning), []).append(o.route)
-    return [f"{kind} {', '.join(routes)}: {text}" for (kind, text), routes in grouped.items()]
-
-
-def summary(outcomes: list[Outcome], via: str, mock_upstream: bool) -> str:
-    tried = [o for o in outcomes if o.tested]
-    good = [o for o in tried if o.ok]
-    extra = [f"{sum(o.verdict == kind for o in outcomes)} {kind}" for kind in (NOT_VERIFIED, FALLBACK, SKIPPED)
-             if any(o.verdict == kind for o in outcomes)]
-    return (f"{len(good)} of {len(tried)} routes reached their model (via {via}"
-            f"{', mock upstream' if mock_upstream else ''})" + (f"; {', '.join(extra)}" if extra else ""))
-
-
-def as_json(outcomes: list[Outcome], notes: list[str], via: str, mock_upstream: bool) -> str:
-    return json.dumps({"via": via, "mock_upstream": mock_upstream, "ok": exit_code(outcomes) == 0,
-                       "exit_code": exit_code(outcomes), "notes": notes,
-                       "routes": [o.as_dict() for o in outcomes]}, indent=2)

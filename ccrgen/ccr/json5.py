@@ -41,14 +41,13 @@ from __future__ import annotations
 
 import gc
 import re
-import unicodedata
 from itertools import accumulate, repeat
 from operator import sub
 from typing import Any
 
 from ccrgen.common.limits import MAX_NESTING_DEPTH
 
-__all__ = ["parse", "Json5Error", "MAX_DEPTH"]
+__all__ = ["parse", "parse_plain_json", "NOT_PLAIN", "PlainJsonMarks", "Json5Error", "MAX_DEPTH"]
 
 # Deepest nesting of objects and arrays that parse() accepts: the same limit as for YAML
 # specs and request files (everything behind the loaders may then recurse safely).
@@ -73,9 +72,12 @@ class Json5Error(Exception):
 # JSON5 WhiteSpace and LineTerminator: TAB VT FF SP NBSP BOM, any Zs, LF CR LS PS.
 _WS_CLASS = "\t\n\x0b\x0c\r \xa0\ufeff\u1680\u2000-\u200a\u202f\u205f\u3000\u2028\u2029"
 _LINE_TERMINATORS = "\n\r\u2028\u2029"
+# The patterns are compiled on first use (`_compile`), not at import: they take ~10 ms
+# to compile, and `ccrgen lint` of a plain-JSON config.json may never need them.
+
 # Whitespace and comments.  Only ever used on its own (never followed by more pattern),
 # so it cannot backtrack badly.  An unterminated /* stops it in front of the '/'.
-_SKIP = re.compile(rf"(?:[{_WS_CLASS}]+|//[^{_LINE_TERMINATORS}]*|/\*[\s\S]*?\*/)*").match
+_SKIP_PATTERN = rf"(?:[{_WS_CLASS}]+|//[^{_LINE_TERMINATORS}]*|/\*[\s\S]*?\*/)*"
 
 # Fast path: plain ASCII whitespace, strings without escapes (or surrogates, which the
 # slow path pairs up as JavaScript's UTF-16 strings do), ASCII identifier keys,
@@ -94,31 +96,45 @@ _FVAL = (
 )
 # Groups: 1 ',' 2 '}' 3 key (4 "..." 5 '...' 6 identifier) 7 value (8 "..." 9 '...'
 # 10 integer part 11 fraction+exponent 12 '{' or '[' 13 literal)
-_OBJ_MATCH = re.compile(_FS + "(?:(,)" + _FS + ")?(?:(})|" + _FKEY + _FS + ":" + _FS + _FVAL + ")").match
+_OBJ_PATTERN = _FS + "(?:(,)" + _FS + ")?(?:(})|" + _FKEY + _FS + ":" + _FS + _FVAL + ")"
 # Groups: 1 ',' 2 ']' 3 value (4 "..." 5 '...' 6 integer part 7 fraction+exponent
 # 8 '{' or '[' 9 literal)
-_ARR_MATCH = re.compile(_FS + "(?:(,)" + _FS + ")?(?:(])|" + _FVAL + ")").match
+_ARR_PATTERN = _FS + "(?:(,)" + _FS + ")?(?:(])|" + _FVAL + ")"
 
 _LITERALS = {"true": True, "false": False, "null": None}
 _WORD_VALUES = {"true": True, "false": False, "null": None, "Infinity": float("inf"), "NaN": float("nan")}
 
-_NUMBER = re.compile(
-    r"[+-]?(?:0[xX][0-9a-fA-F]+|(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-    r"|Infinity|NaN)"
-).match
-_NUMBER_RUN = re.compile(r"[+-]?(?:[0-9A-Za-z_$.]|(?<=[eE])[+-])*").match
-_WORD = re.compile(r"[\w$]+").match
-_HEX2 = re.compile(r"[0-9a-fA-F]{2}").match
-_HEX4 = re.compile(r"[0-9a-fA-F]{4}").match
-_PLAIN = {'"': re.compile(r'[^"\\\n\r]*').match, "'": re.compile(r"[^'\\\n\r]*").match}
-_SIMPLE_STRING = {
-    '"': re.compile(r'"([^"\\\n\r\ud800-\udfff]*)"').match,
-    "'": re.compile(r"'([^'\\\n\r\ud800-\udfff]*)'").match,
-}
-_SURROGATE = re.compile("[\ud800-\udfff]").search
-_ID_ASCII_START = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*").match
-_ID_ASCII_CONTINUE = re.compile(r"[A-Za-z0-9_$]+").match
-_LONE_TERMINATOR = re.compile(r"\r(?!\n)|[\u2028\u2029]")
+_COMPILED = False
+
+
+def _compile() -> None:
+    """Compile the patterns of the parser (once per process)."""
+    global _COMPILED, _SKIP, _OBJ_MATCH, _ARR_MATCH, _NUMBER, _NUMBER_RUN, _WORD, _HEX2, _HEX4
+    global _PLAIN, _SIMPLE_STRING, _SURROGATE, _ID_ASCII_START, _ID_ASCII_CONTINUE, unicodedata
+    import unicodedata
+    _SKIP = re.compile(_SKIP_PATTERN).match
+    _OBJ_MATCH = re.compile(_OBJ_PATTERN).match
+    _ARR_MATCH = re.compile(_ARR_PATTERN).match
+    _NUMBER = re.compile(
+        r"[+-]?(?:0[xX][0-9a-fA-F]+|(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+        r"|Infinity|NaN)"
+    ).match
+    _NUMBER_RUN = re.compile(r"[+-]?(?:[0-9A-Za-z_$.]|(?<=[eE])[+-])*").match
+    _WORD = re.compile(r"[\w$]+").match
+    _HEX2 = re.compile(r"[0-9a-fA-F]{2}").match
+    _HEX4 = re.compile(r"[0-9a-fA-F]{4}").match
+    _PLAIN = {'"': re.compile(r'[^"\\\n\r]*').match, "'": re.compile(r"[^'\\\n\r]*").match}
+    _SIMPLE_STRING = {
+        '"': re.compile(r'"([^"\\\n\r\ud800-\udfff]*)"').match,
+        "'": re.compile(r"'([^'\\\n\r\ud800-\udfff]*)'").match,
+    }
+    _SURROGATE = re.compile("[\ud800-\udfff]").search
+    _ID_ASCII_START = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*").match
+    _ID_ASCII_CONTINUE = re.compile(r"[A-Za-z0-9_$]+").match
+    _COMPILED = True
+
+
+_LONE_TERMINATOR = r"\r(?!\n)|[\u2028\u2029]"  # compiled only for a text that has one
 _LF_FINDER = re.compile("\n").finditer
 
 _ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
@@ -152,7 +168,7 @@ class _LineIndex:
     def __init__(self, text: str) -> None:
         if "\u2028" in text or "\u2029" in text or text.count("\r") != text.count("\r\n"):
             # Same length, same line starts: CR (not before LF), LS and PS become LF.
-            text = _LONE_TERMINATOR.sub("\n", text)
+            text = re.sub(_LONE_TERMINATOR, "\n", text)
         self.text = text
         # before_line[n]: offset of the LF that ends line n - 1; for line 1, a virtual LF
         # just before the text, or on the BOM, so that a leading BOM takes no column.
@@ -170,6 +186,20 @@ class _LineIndex:
         del lines[0]
         columns = map(sub, offsets, map(self.before_line.__getitem__, lines))
         return list(zip(lines, columns))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column) of one offset, as positions() gives it: the line is the last one
+        whose LF before it is before the offset (a binary search; bisect's import would
+        cost more than the few searches lint makes)."""
+        before_line = self.before_line
+        lo, hi = 1, len(before_line)  # before_line[lo] < offset <= before_line[hi] (hi: past the end)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if before_line[mid] < offset:
+                lo = mid
+            else:
+                hi = mid
+        return lo, offset - before_line[lo]
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:
@@ -684,6 +714,8 @@ def parse(text: str) -> tuple[Any, dict[tuple, tuple[int, int]], dict[tuple, tup
     """
     if not isinstance(text, str):
         raise TypeError(f"parse() takes a str, not {type(text).__name__}")
+    if not _COMPILED:
+        _compile()
     # The parser makes no reference cycles; collecting while it allocates hundreds of
     # thousands of containers would only cost time (a third of it on big files).
     gc_was_enabled = gc.isenabled()
@@ -709,6 +741,149 @@ def parse(text: str) -> tuple[Any, dict[tuple, tuple[int, int]], dict[tuple, tup
             gc.enable()
 
 
+# --- Plain JSON: json.loads, and marks found on demand -----------------------------------
+#
+# Most config.json files are plain JSON (ccrgen writes them so). For such a text the C
+# parser of the json module builds the same data as parse(), several times faster, and
+# no mark is worked out until one is asked for: `PlainJsonMarks` finds the offsets of a
+# container's members the first time a path goes through it (skipping the values with the
+# json module's C scanner) and keeps them. Its marks are parse()'s, exactly.
+
+NOT_PLAIN = object()  # what parse_plain_json() gives for a text it leaves to parse()
+_JSON_SCAN = None  # the json module's C scanner, and its whitespace pattern ([ \t\n\r]*)
+_JSON_WS = None
+
+
+def parse_plain_json(text: str):
+    """The value of `text` if it is plain JSON that parse() would read as the same value
+    (json.loads accepts it, no surrogate is written as such, nesting within MAX_DEPTH),
+    else NOT_PLAIN (parse() then reads it, or says why not)."""
+    import json
+
+    if text.startswith("\ufeff") or _has_surrogate(text):
+        return NOT_PLAIN
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError, MemoryError):  # not JSON (JSONDecodeError), too big a number, too deep
+        return NOT_PLAIN
+    if (text.count("{") + text.count("[") > MAX_DEPTH) and _depth(data) > MAX_DEPTH:
+        return NOT_PLAIN  # parse() refuses it
+    return data
+
+
+def _has_surrogate(text: str) -> bool:
+    # A raw surrogate next to an escaped one is paired by parse(), not by json.loads.
+    return not text.isascii() and re.search("[\ud800-\udfff]", text) is not None
+
+
+def _depth(data) -> int:
+    """The deepest nesting of objects and arrays in `data` (no recursion)."""
+    deepest = 0
+    stack = [(data, 1)] if isinstance(data, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for item in (node.values() if isinstance(node, dict) else node):
+            if isinstance(item, (dict, list)):
+                stack.append((item, depth + 1))
+    return deepest
+
+
+class PlainJsonMarks:
+    """The marks of a text parse_plain_json() read, each (line, column) as parse() gives it."""
+
+    def __init__(self, text: str, data) -> None:
+        self.text = text
+        self.data = data
+        self._lines: _LineIndex | None = None
+        self._members: dict[tuple, tuple[dict, dict]] = {}  # container path -> (value offsets, key offsets)
+
+    def locate(self, path: tuple, *, key: bool = False) -> tuple[int, int]:
+        """The mark of the key at `path` (with key=True, when it is an object member), else
+        of the value at `path`, else of the nearest enclosing value (the root at worst)."""
+        _json_scanner()
+        node, at, key_at = self.data, _JSON_WS(self.text, 0).end(), None
+        prefix: tuple = ()
+        for i, part in enumerate(path):
+            step = _step(node, part)
+            if step is _MISSING_STEP:
+                key_at = None
+                break
+            values, keys = self._children(prefix, at)
+            at, key_at = values[step], keys.get(step)
+            node = node[step]
+            prefix += (step,)
+        if key and key_at is not None and len(prefix) == len(path):
+            at = key_at
+        if self._lines is None:
+            self._lines = _LineIndex(self.text)
+        return self._lines.position(at)
+
+    def _children(self, path: tuple, at: int) -> tuple[dict, dict]:
+        found = self._members.get(path)
+        if found is None:
+            found = self._members[path] = _members(self.text, at)
+        return found
+
+
+_MISSING_STEP = object()
+
+
+def _step(node, part):
+    """The key or index of `node` that the path part `part` stands for, compared as the
+    paths of parse()'s marks compare (by == and hash), or _MISSING_STEP."""
+    if isinstance(node, dict):
+        try:
+            return part if part in node else _MISSING_STEP
+        except TypeError:  # an unhashable part
+            return _MISSING_STEP
+    if isinstance(node, list) and isinstance(part, (int, float)) and 0 <= part < len(node) and part == int(part):
+        return int(part)
+    return _MISSING_STEP
+
+
+def _json_scanner():
+    global _JSON_SCAN, _JSON_WS
+    if _JSON_SCAN is None:
+        from json.decoder import WHITESPACE, JSONDecoder
+
+        _JSON_SCAN, _JSON_WS = JSONDecoder().scan_once, WHITESPACE.match
+    return _JSON_WS, _JSON_SCAN
+
+
+def _members(text: str, at: int) -> tuple[dict, dict]:
+    """(offset of each member's value, offset of each key) of the object or array at `at`;
+    a repeated key has the marks of its last occurrence, as in parse()."""
+    from json.decoder import scanstring
+
+    ws, scan = _json_scanner()
+    values: dict = {}
+    keys: dict = {}
+    i = ws(text, at + 1).end()
+    if text[at] == "{":
+        if text[i] == "}":
+            return values, keys
+        while True:
+            name, j = scanstring(text, i + 1)
+            j = ws(text, ws(text, j).end() + 1).end()  # past the ':'
+            keys[name] = i
+            values[name] = j
+            i = ws(text, scan(text, j)[1]).end()
+            if text[i] != ",":
+                return values, keys
+            i = ws(text, i + 1).end()
+    if text[i] == "]":
+        return values, keys
+    n = 0
+    while True:
+        values[n] = i
+        n += 1
+        i = ws(text, scan(text, i)[1]).end()
+        if text[i] != ",":
+            return values, keys
+        i = ws(text, i + 1).end()
+
+
 # --- Spans (for editing the text in place: `ccrgen lint --fix`) -------------------------
 
 
@@ -721,6 +896,8 @@ def token_end(text: str, pos: int) -> int:
     """The offset just after the value or key starting at `pos`: a string, a number, a
     literal, an unquoted key, or a whole object or array (comments and strings inside
     skipped). `pos` must be the offset of a mark from parse()."""
+    if not _COMPILED:
+        _compile()
     c = text[pos:pos + 1]
     if c == '"' or c == "'":
         return _string(text, pos)[1]

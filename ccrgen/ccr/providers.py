@@ -27,7 +27,6 @@ counts as no key, since the real server answers 401 to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping, Sequence
 from urllib.parse import urlparse
@@ -37,15 +36,76 @@ from ccrgen.common.secrets import is_reference
 AUTHORIZATION = "authorization"
 BEARER = "Bearer "
 
+_REQUIRED = object()
 
-@dataclass(frozen=True)
-class Auth:
+
+class _Record:
+    """A frozen record, as a frozen dataclass behaves (fields by position or name, compared
+    and hashed as a tuple, `replace` for a changed copy), without the millisecond a
+    dataclass takes to create: lint imports this module on every run. `_FIELDS` lists
+    (name, default) pairs; a default that is a type (dict) is called for each instance."""
+
+    __slots__ = ()
+    _FIELDS: tuple = ()
+
+    def __init__(self, *args, **kwargs) -> None:
+        fields = self._FIELDS
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__}() takes at most {len(fields)} arguments")
+        for i, (name, default) in enumerate(fields):
+            if i < len(args):
+                if name in kwargs:
+                    raise TypeError(f"{type(self).__name__}() got two values for {name!r}")
+                value = args[i]
+            elif name in kwargs:
+                value = kwargs.pop(name)
+            elif default is _REQUIRED:
+                raise TypeError(f"{type(self).__name__}() is missing {name!r}")
+            else:
+                value = default() if isinstance(default, type) else default
+            object.__setattr__(self, name, value)
+        if kwargs:  # every known one was taken
+            raise TypeError(f"{type(self).__name__}() got an unexpected argument {next(iter(kwargs))!r}")
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r} ({type(self).__name__} is frozen)")
+
+    __delattr__ = __setattr__
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name, _ in self._FIELDS)
+
+    def __eq__(self, other) -> bool:
+        return self._values() == other._values() if type(other) is type(self) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name, _ in self._FIELDS)
+        return f"{type(self).__name__}({shown})"
+
+    def __reduce__(self):
+        return type(self), self._values()
+
+
+def replace(record: _Record, **changes) -> _Record:
+    """A copy of `record` with `changes` (as dataclasses.replace)."""
+    values = {name: getattr(record, name) for name, _ in record._FIELDS}
+    values.update(changes)
+    return type(record)(**values)
+
+
+class Auth(_Record):
     """How a provider takes its key."""
 
-    header: str = AUTHORIZATION     # the header that carries the key (lower case)
-    prefix: str = BEARER            # text before the key in that header
-    required: bool = True           # False: the server takes any key or none (a local Ollama)
-    unwanted: tuple[str, ...] = ()  # headers that should not be sent along (a warning, not a 401)
+    __slots__ = ("header", "prefix", "required", "unwanted")
+    _FIELDS = (
+        ("header", AUTHORIZATION),      # the header that carries the key (lower case)
+        ("prefix", BEARER),             # text before the key in that header
+        ("required", True),             # False: the server takes any key or none (a local Ollama)
+        ("unwanted", ()),               # headers that should not be sent along (a warning, not a 401)
+    )
 
     @property
     def described(self) -> str:
@@ -58,13 +118,15 @@ def header_title(header: str) -> str:
     return "Authorization" if header == AUTHORIZATION else header
 
 
-@dataclass(frozen=True)
-class AuthProblem:
+class AuthProblem(_Record):
     """Why the real server would answer 401 to the headers it got."""
 
-    header: str                     # the header the provider reads
-    reason: str                     # "missing", "empty", "literal" or "scheme"
-    literal: str | None = None      # the `$NAME` text that arrived, for reason "literal"
+    __slots__ = ("header", "reason", "literal")
+    _FIELDS = (
+        ("header", _REQUIRED),          # the header the provider reads
+        ("reason", _REQUIRED),          # "missing", "empty", "literal" or "scheme"
+        ("literal", None),              # the `$NAME` text that arrived, for reason "literal"
+    )
 
     @property
     def message(self) -> str:
@@ -79,28 +141,30 @@ class AuthProblem:
                 "(an environment variable that was never interpolated)")
 
 
-@dataclass(frozen=True)
-class ProviderProfile:
+class ProviderProfile(_Record):
     """One provider, as data. `known` is False for the generic profile of an unknown provider."""
 
-    name: str                                   # registry key (= the bundled preset's name)
-    title: str                                  # how people write it: "Hicap"
-    hosts: tuple[str, ...]                      # host names (a suffix matches subdomains), host:port
-    auth: Auth                                  # on its OpenAI-compatible endpoint
-    endpoint: str                               # the chat-completions path on its host
-    api: str = "openai-chat"                    # the request shape it takes
-    preset: str | None = None                   # the bundled preset that sets it up
-    # REQUIRED: transformers without which requests to its chat endpoint fail (lint CCR048)
-    requires: tuple[str, ...] = ()
-    # what the bundled preset uses (whole provider / per model): a choice, not a requirement
-    transformers: tuple[str, ...] = ()
-    model_transformers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    native: str | None = None                   # the URL prefix of its own API, if it has one
-    native_transformer: str | None = None       # the CCR transformer that speaks that API
-    native_auth: Auth | None = None             # how that API takes the key (None: as `auth`)
-    web_search_suffix: str | None = None        # what a model name needs for web search
-    rejects: tuple[str, ...] = ()               # what its real server refuses, in words
-    known: bool = True
+    _FIELDS = (
+        ("name", _REQUIRED),                    # registry key (= the bundled preset's name)
+        ("title", _REQUIRED),                   # how people write it: "Hicap"
+        ("hosts", _REQUIRED),                   # host names (a suffix matches subdomains), host:port
+        ("auth", _REQUIRED),                    # Auth, on its OpenAI-compatible endpoint
+        ("endpoint", _REQUIRED),                # the chat-completions path on its host
+        ("api", "openai-chat"),                 # the request shape it takes
+        ("preset", None),                       # the bundled preset that sets it up
+        # REQUIRED: transformers without which requests to its chat endpoint fail (lint CCR048)
+        ("requires", ()),
+        # what the bundled preset uses (whole provider / per model): a choice, not a requirement
+        ("transformers", ()),
+        ("model_transformers", dict),           # model -> transformer names
+        ("native", None),                       # the URL prefix of its own API, if it has one
+        ("native_transformer", None),           # the CCR transformer that speaks that API
+        ("native_auth", None),                  # how that API takes the key (None: as `auth`)
+        ("web_search_suffix", None),            # what a model name needs for web search
+        ("rejects", ()),                        # what its real server refuses, in words
+        ("known", True),
+    )
+    __slots__ = tuple(name for name, _ in _FIELDS)
 
     @property
     def label(self) -> str:

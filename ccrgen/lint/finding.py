@@ -1,8 +1,12 @@
-"""What lint reports: one plain data object per finding; reporters format them."""
+"""What lint reports: one plain data object per finding; reporters format them.
+
+A plain class, not a dataclass (lint imports this on every run, and creating a dataclass
+costs about a millisecond); it behaves as the frozen dataclass it was: compared and hashed
+by its reported fields, copied with changes by `replace`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,25 +14,62 @@ if TYPE_CHECKING:
 
 SEVERITIES = ("error", "warning", "info")
 
+# The reported fields, in order; `config_path` and `fix` follow them, outside comparisons.
+FIELDS = ("code", "severity", "file", "line", "column", "path", "message", "hint", "context")
+_ALL = FIELDS + ("config_path", "fix")
+# What as_dict always gives (plus `context` and `fix` when there are any).
+_DOCUMENTED = FIELDS[:-1]
 
-@dataclass(frozen=True)
+
 class Finding:
-    code: str
-    severity: str
-    file: str
-    line: int | None
-    column: int | None
-    path: str
-    message: str
-    hint: str | None = None
-    context: str | None = None      # e.g. where the preset a spec extends sets the value
-    # The config path the rule reported (for fixes), and the fix `lint --fix` may apply.
-    config_path: tuple | None = field(default=None, compare=False, repr=False)
-    fix: Fix | None = field(default=None, compare=False, repr=False)
+    __slots__ = _ALL
+
+    def __init__(self, code: str, severity: str, file: str, line: int | None, column: int | None, path: str,
+                 message: str, hint: str | None = None, context: str | None = None,
+                 config_path: tuple | None = None, fix: Fix | None = None) -> None:
+        set_ = object.__setattr__
+        set_(self, "code", code)
+        set_(self, "severity", severity)
+        set_(self, "file", file)
+        set_(self, "line", line)
+        set_(self, "column", column)
+        set_(self, "path", path)
+        set_(self, "message", message)
+        set_(self, "hint", hint)
+        set_(self, "context", context)      # e.g. where the preset a spec extends sets the value
+        # The config path the rule reported (for fixes), and the fix `lint --fix` may apply.
+        set_(self, "config_path", config_path)
+        set_(self, "fix", fix)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r} (a Finding is frozen)")
+
+    __delattr__ = __setattr__
+
+    def __reduce__(self):  # copy and pickle, despite the frozen __setattr__
+        return Finding, tuple(getattr(self, name) for name in _ALL)
+
+    def replace(self, **changes) -> Finding:
+        """A copy with `changes` (as dataclasses.replace)."""
+        values = {name: getattr(self, name) for name in _ALL}
+        values.update(changes)
+        return Finding(**values)
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self, name) for name in FIELDS)
+
+    def __eq__(self, other) -> bool:
+        return self._key() == other._key() if type(other) is Finding else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return "Finding(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in FIELDS) + ")"
 
     def as_dict(self) -> dict:
         """The documented fields, plus `context` and `fix` when there are any."""
-        out = {k: v for k, v in asdict(self).items() if k not in ("config_path", "fix", "context")}
+        out = {name: getattr(self, name) for name in _DOCUMENTED}
         if self.context is not None:
             out["context"] = self.context
         if self.fix is not None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from ccrgen.lint.engine import lint_text  # noqa: F401  (ccrgen.lint.fix.lint_text, as before)
+
 MAX_PASSES = 5
 
 
@@ -98,29 +100,6 @@ def choose(findings: list, *, unsafe: bool) -> list:
         chosen.append(f)
         taken.extend(fix.edits)
     return chosen
-
-
-def lint_text(path: Path, text: str, *, ignore: Iterable[str] = (),
-              env: Mapping[str, str] | None = None) -> list:
-    """Lint `text` as the content of `path`, with the fixes attached."""
-    from ccrgen.errors import SpecError
-    from ccrgen.lint import engine, fixes
-    from ccrgen.lint.source import source_for
-    from ccrgen.spec.loader import load
-
-    try:
-        loaded = load(path, text=text, check_types=False)  # lint reports types (CCR004)
-    except SpecError:
-        loaded = None  # CCR000 findings: lint_path turns the problems into findings
-    found = (engine.lint(loaded, ignore=ignore, env=env) if loaded is not None
-             else engine.lint_path(path, ignore=ignore, env=env, text=text))
-    if not any(fixes.has_builder(f.code) for f in found):
-        return found
-    try:
-        source = source_for(path, text)
-    except source_errors():  # PyYAML's pure-Python composer refused what libyaml read
-        return found
-    return fixes.attach(found, fixes.Target(file=str(path), source=source, loaded=loaded))
 
 
 def fix_text(path: Path, text: str, *, unsafe: bool = False, ignore: Iterable[str] = (),

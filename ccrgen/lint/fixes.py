@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -79,8 +79,12 @@ BUILDERS: dict[str, Builder] = {}
 
 
 def builder(*codes: str):
+    from ccrgen.lint.engine import FIXABLE_CODES
+
     def register(func: Builder) -> Builder:
         for code in codes:
+            if code not in FIXABLE_CODES:  # lint would never look for its fix
+                raise RuntimeError(f"{code}: a fix builder for a code not in engine.FIXABLE_CODES")
             BUILDERS[code] = func
         return func
     return register
@@ -96,7 +100,7 @@ def attach(findings: list, target: Target) -> list:
     for f in findings:
         build = BUILDERS.get(f.code)
         fix = build(f, target) if build is not None and f.fix is None else None
-        out.append(replace(f, fix=fix) if fix is not None else f)
+        out.append(f.replace(fix=fix) if fix is not None else f)
     return out
 
 
@@ -327,14 +331,14 @@ def _interpolated_here(path: tuple | None, target: Target) -> bool:
 def foreign_reference(finding, target: Target) -> Fix | None:
     """`${env:NAME}`, `%NAME%`, `$env:NAME`, `process.env.NAME` -> `${NAME}` where CCR
     interpolates. A shell default (`${NAME:-x}`) is dropped, so that one is unsafe."""
-    from ccrgen.lint.rules.env import FOREIGN_REFERENCES
+    from ccrgen.lint.rules.env import foreign_references
 
     path = target.path_of(finding)
     old = target.source.value(path) if path else MISSING
     if not isinstance(old, str) or not _interpolated_here(finding.config_path, target):
         return None
     new, dropped_default = old, False
-    for pattern, label in FOREIGN_REFERENCES:
+    for pattern, label in foreign_references():
         new, n = pattern.subn(lambda m: "${" + m.group(1) + "}", new)
         dropped_default |= bool(n) and "default" in label
     return target.replace_value(path, old, new, f"write CCR's reference: '{new}'", safe=not dropped_default)

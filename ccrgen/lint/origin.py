@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
@@ -32,7 +31,7 @@ def attribute(loaded, findings: list, *, ignore=(), env: Mapping[str, str] | Non
     outside = [f for f in findings if f.file != user_file]
     if not outside:
         name = shown(user_file)  # `lint --preset hicap`: `preset hicap`, not its path
-        return findings if name == user_file else [replace(f, file=name) for f in findings]
+        return findings if name == user_file else [f.replace(file=name) for f in findings]
     own = {p: loc for p, loc in loaded.document.value_marks.items() if loc.file == user_file and p}
     writes_something = any(p[0] not in OWN_KEYS_THAT_ADD_NOTHING for p in own)
     inherited = _base_keys(loaded, ignore, env) if writes_something else None
@@ -42,7 +41,7 @@ def attribute(loaded, findings: list, *, ignore=(), env: Mapping[str, str] | Non
             out.append(f)
         elif inherited is None or _key(f) in inherited:
             if f.severity != "info":
-                out.append(replace(f, file=shown(f.file)))
+                out.append(f.replace(file=shown(f.file)))
         else:
             out.append(_at_users_line(loaded, f, own))
     return out
@@ -83,11 +82,11 @@ def _at_users_line(loaded, f, own: dict):
     spec_path = loaded.spec_path(f.config_path) if f.config_path is not None else None
     where = _nearest_own(spec_path or (), own) or _named_own(f, own) or _extends_line(loaded, own)
     if where is None:
-        return replace(f, file=shown(f.file))
+        return f.replace(file=shown(f.file))
     context = f"{format_path(spec_path) if spec_path else 'the value'} is set in {shown(f.file)}"
     if f.line is not None:
         context += f":{f.line}" + (f":{f.column}" if f.column is not None else "")
-    return replace(f, file=where.file, line=where.line, column=where.column, context=context)
+    return f.replace(file=where.file, line=where.line, column=where.column, context=context)
 
 
 def _nearest_own(spec_path: tuple, own: dict) -> Location | None:

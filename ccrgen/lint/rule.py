@@ -8,31 +8,70 @@ into located `Finding`s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
 RULES: dict[str, "Rule"] = {}
 
+# Plain classes, not dataclasses: lint imports this on every run, and creating a dataclass
+# costs about a millisecond.
 
-@dataclass(frozen=True)
+
 class Hit:
-    path: tuple                     # config path of the offending value
-    message: str
-    hint: str | None = None
-    severity: str | None = None     # overrides the rule's severity for this hit
+    """One offending value a rule's check found."""
+
+    __slots__ = ("path", "message", "hint", "severity")
+
+    def __init__(self, path: tuple, message: str, hint: str | None = None, severity: str | None = None) -> None:
+        self.path = path                # config path of the offending value
+        self.message = message
+        self.hint = hint
+        self.severity = severity        # overrides the rule's severity for this hit
+
+    def _key(self) -> tuple:
+        return self.path, self.message, self.hint, self.severity
+
+    def __eq__(self, other) -> bool:
+        return self._key() == other._key() if type(other) is Hit else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Hit(path={self.path!r}, message={self.message!r}, hint={self.hint!r}, severity={self.severity!r})"
 
 
-@dataclass(frozen=True)
 class Rule:
-    code: str
-    name: str
-    severity: str
-    summary: str
-    why: str
-    fix: str
-    check: Callable[["LintContext"], Iterable[Hit]] | None = field(compare=False, repr=False)
-    severity_why: str = ""          # why the rule has its severity, under the policy below
-    environment: bool = False       # the finding depends on this machine, not on the file
+    """A rule's declaration (see `rule`); `check` is None for a code reported elsewhere."""
+
+    __slots__ = ("code", "name", "severity", "summary", "why", "fix", "check", "severity_why", "environment")
+
+    def __init__(self, code: str, name: str, severity: str, summary: str, why: str, fix: str,
+                 check: Callable[["LintContext"], Iterable[Hit]] | None, severity_why: str = "",
+                 environment: bool = False) -> None:
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        self.why = why
+        self.fix = fix
+        self.check = check
+        self.severity_why = severity_why    # why the rule has its severity, under the policy below
+        self.environment = environment      # the finding depends on this machine, not on the file
+
+    def _key(self) -> tuple:  # `check` takes no part in comparisons, as before
+        return (self.code, self.name, self.severity, self.summary, self.why, self.fix, self.severity_why,
+                self.environment)
+
+    def __eq__(self, other) -> bool:
+        return self._key() == other._key() if type(other) is Rule else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Rule(code={self.code!r}, name={self.name!r}, severity={self.severity!r}, "
+                f"summary={self.summary!r}, why={self.why!r}, fix={self.fix!r}, "
+                f"severity_why={self.severity_why!r}, environment={self.environment!r})")
 
 
 # The severity policy every rule follows (docs/rules.md prints it).
@@ -45,16 +84,19 @@ SEVERITY_POLICY = {
 }
 
 
-@dataclass
 class LintContext:
     """What every rule reads: the loaded config, the environment, and views of the config
     that several rule families need (computed once, on first use)."""
 
-    loaded: object                  # ccrgen.spec.loader.LoadedConfig
-    env: Mapping[str, str]
-    _cache: dict = field(default_factory=dict, repr=False)
+    def __init__(self, loaded, env: Mapping[str, str], _cache: dict | None = None,
+                 typed: dict | None = None) -> None:
+        self.loaded = loaded            # ccrgen.spec.loader.LoadedConfig
+        self.env = env
+        self._cache: dict = {} if _cache is None else _cache
+        self.typed = typed              # the config with every value of the wrong type left out
 
-    typed: dict | None = None       # the config with every value of the wrong type left out
+    def __repr__(self) -> str:
+        return f"LintContext(loaded={self.loaded!r}, env=..., typed={self.typed!r})"
 
     @property
     def config(self) -> dict:

@@ -13,21 +13,10 @@ import json
 import re
 from pathlib import Path
 
+from ccrgen.lint.inputs import read_source  # noqa: F401  (read_source was here)
+
 MISSING = object()
 Span = tuple[int, int]  # [start, end) character offsets into the text
-
-
-def read_source(path: Path) -> str:
-    """The file's text with its line endings as they are (no newline translation)."""
-    from ccrgen.errors import InputError
-    from ccrgen.common.inputs import read_text
-
-    read_text(path)  # the same messages as lint for a missing or unreadable file
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
 
 
 def source_for(path: Path, text: str):

@@ -9,7 +9,6 @@ tests/test_lint.py fails when the generated file is not what the presets give.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 FIELDS = ("context_window", "max_output", "vision", "reasoning", "web_search", "tools",
@@ -17,18 +16,36 @@ FIELDS = ("context_window", "max_output", "vision", "reasoning", "web_search", "
 DATA_FILE = Path(__file__).with_name("_catalog_data.py")
 
 
-@dataclass(frozen=True)
 class KnownModel:
-    """The fields of ccrgen.spec.model.ModelInfo that lint reads (None: not known)."""
+    """The fields of ccrgen.spec.model.ModelInfo that lint reads (None: not known). A plain
+    class: lint imports this on every run, and a dataclass costs a millisecond to create."""
 
-    context_window: int | None = None
-    max_output: int | None = None
-    vision: bool | None = None
-    reasoning: bool | None = None
-    web_search: bool | None = None
-    tools: bool | None = None
-    cost_input: float | None = None
-    cost_output: float | None = None
+    __slots__ = FIELDS
+
+    def __init__(self, context_window: int | None = None, max_output: int | None = None,
+                 vision: bool | None = None, reasoning: bool | None = None, web_search: bool | None = None,
+                 tools: bool | None = None, cost_input: float | None = None,
+                 cost_output: float | None = None) -> None:
+        self.context_window = context_window
+        self.max_output = max_output
+        self.vision = vision
+        self.reasoning = reasoning
+        self.web_search = web_search
+        self.tools = tools
+        self.cost_input = cost_input
+        self.cost_output = cost_output
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in FIELDS)
+
+    def __eq__(self, other) -> bool:
+        return self._values() == other._values() if type(other) is KnownModel else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "KnownModel(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in FIELDS) + ")"
 
 
 _MODELS: dict[str, KnownModel] | None = None

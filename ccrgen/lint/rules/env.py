@@ -14,13 +14,23 @@ NOT_INTERPOLATED = re.compile(r"\$(?!\{)([A-Za-z_][A-Za-z0-9_]*)")
 
 # Reference syntaxes of other tools that CCR 2.0.0 leaves as literal text, and how to write
 # them for CCR. (`${env:NAME}` is read by CCR as the variable "env:NAME", which is never set.)
-FOREIGN_REFERENCES = (
-    (re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}"), "VS Code's ${env:NAME}"),
-    (re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=?+][^}]*\}"), "the shell's ${NAME:-default}"),
-    (re.compile(r"\$env:([A-Za-z_][A-Za-z0-9_]*)"), "PowerShell's $env:NAME"),
-    (re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)%"), "Windows' %NAME%"),
-    (re.compile(r"\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]*)"), "JavaScript's process.env.NAME"),
+# Compiled on first use (foreign_references()): most configs hold no string FOREIGN_HINT finds.
+_FOREIGN_REFERENCES = (
+    (r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}", "VS Code's ${env:NAME}"),
+    (r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=?+][^}]*\}", "the shell's ${NAME:-default}"),
+    (r"\$env:([A-Za-z_][A-Za-z0-9_]*)", "PowerShell's $env:NAME"),
+    (r"%([A-Za-z_][A-Za-z0-9_]*)%", "Windows' %NAME%"),
+    (r"\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]*)", "JavaScript's process.env.NAME"),
 )
+_FOREIGN_COMPILED: tuple = ()
+
+
+def foreign_references() -> tuple:
+    """(compiled pattern, label) of each foreign reference syntax, in the order tried."""
+    global _FOREIGN_COMPILED
+    if not _FOREIGN_COMPILED:
+        _FOREIGN_COMPILED = tuple((re.compile(source), label) for source, label in _FOREIGN_REFERENCES)
+    return _FOREIGN_COMPILED
 FOREIGN_HINT = re.compile(r"%|\$env:|\$\{[^}]*[:=?+-]|process\.env")
 # A key that is the name of an environment variable written without its `$`.
 BARE_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:API_KEY|APIKEY|KEY|TOKEN|SECRET)$")
@@ -35,9 +45,9 @@ def strings(value, path=()):
         if isinstance(node, str):
             yield where, node
         elif isinstance(node, dict):
-            stack += [(where + (key,), item) for key, item in reversed(list(node.items()))]
+            stack += [(where + (key,), item) for key, item in reversed(node.items())]
         elif isinstance(node, list):
-            stack += [(where + (i,), item) for i, item in reversed(list(enumerate(node)))]
+            stack += [(where + (i,), node[i]) for i in range(len(node) - 1, -1, -1)]
 
 
 def _all_strings(ctx) -> list[tuple[tuple, str]]:
@@ -132,7 +142,7 @@ def env_foreign_syntax(ctx):
     for path, text in _all_strings(ctx):
         if not FOREIGN_HINT.search(text):
             continue  # the one cheap test most strings stop at
-        for pattern, label in FOREIGN_REFERENCES:
+        for pattern, label in foreign_references():
             match = pattern.search(text)
             if match:
                 yield Hit(path, f"'{match.group(0)}' is {label}, which CCR 2.0.0 does not interpolate",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccrgen.ccr import facts
@@ -18,17 +17,30 @@ TAKES_OPTIONS = frozenset({"Anthropic", "customparams", "maxtoken", "openrouter"
                            "sampling", "vercel"})
 
 
-@dataclass
 class Custom:
-    index: int                      # position in `transformers`
-    path: str
-    source: str | None              # the file's text when ccrgen could read it
+    __slots__ = ("index", "path", "source")
+
+    def __init__(self, index: int, path: str, source: str | None) -> None:
+        self.index = index          # position in `transformers`
+        self.path = path
+        self.source = source        # the file's text when ccrgen could read it
+
+    def __eq__(self, other) -> bool:
+        return ((self.index, self.path, self.source) == (other.index, other.path, other.source)
+                if type(other) is Custom else NotImplemented)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Custom(index={self.index!r}, path={self.path!r}, source=...)"
 
 
-@dataclass
 class CustomTransformers:
-    loaded: dict[str, Custom] = field(default_factory=dict)   # name -> transformer CCR registers
-    unnamed: list[Custom] = field(default_factory=list)       # present, but name unknown to ccrgen
+    __slots__ = ("loaded", "unnamed")
+
+    def __init__(self, loaded: dict[str, Custom] | None = None, unnamed: list[Custom] | None = None) -> None:
+        self.loaded = {} if loaded is None else loaded      # name -> transformer CCR registers
+        self.unnamed = [] if unnamed is None else unnamed   # present, but name unknown to ccrgen
 
 
 def loadable_path(path: str) -> bool:

@@ -114,6 +114,16 @@ def test_a_fresh_init_then_lint_is_silent(cli, tmp_path):
     assert result.stdout == "no problems found\n" and result.stderr == ""
 
 
+def test_init_says_which_variable_to_export_before_lint_reports_it(cli, tmp_path):
+    unset = cli("init", "--preset", "hicap", cwd=tmp_path, env={"HICAP_API_KEY": ""})
+    assert unset.returncode == 0
+    assert "set first: export HICAP_API_KEY=..." in unset.stdout
+    lint = cli("lint", cwd=tmp_path, env={"HICAP_API_KEY": "", "HOME": str(tmp_path)})
+    assert lint.returncode == 1 and "[CCR072]" in lint.stdout  # one verdict per fact (issue 11)
+    again = cli("init", "--preset", "hicap", "--force", cwd=tmp_path, env={"HICAP_API_KEY": "set"})
+    assert again.returncode == 0 and "export" not in again.stdout
+
+
 def test_a_problem_the_users_spec_causes_is_reported_at_the_users_line(cli, tmp_path):
     spec = tmp_path / "ccrgen.yaml"
     spec.write_text("extends: hicap\nproviders:\n  hicap:\n    models: [gpt-5.2]   # only this one\n")

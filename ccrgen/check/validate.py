@@ -13,6 +13,7 @@ than the schema. ccrgen/check/schema_compile.py makes it: `python -m ccrgen.chec
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from functools import lru_cache
 
 from ccrgen.errors import Problem
@@ -32,15 +33,42 @@ def _validator():
     return Draft202012Validator(json.loads(schema_text()))
 
 
+# While verdicts_kept() is in force: id(config) -> (config, verdict).
+_kept: dict[int, tuple[object, bool]] | None = None
+
+
+@contextmanager
+def verdicts_kept():
+    """Within it the compiled check runs once per config object, however many checks ask
+    (a build's lint TypeGate and schema problems: 50 ms each for a 1,000-provider config).
+    Only around code that changes no config meanwhile: the verdict is kept by identity."""
+    global _kept
+    outer = _kept
+    if outer is None:
+        _kept = {}
+    try:
+        yield
+    finally:
+        _kept = outer
+
+
 def compiled_accepts(config) -> bool:
     """The ahead-of-time check's verdict: True means valid under the schema."""
+    kept = _kept
+    if kept is not None:
+        hit = kept.get(id(config))
+        if hit is not None and hit[0] is config:
+            return hit[1]
     from ccrgen.check import _ccr_config_check as check
 
     try:
         check.validate(config)
+        verdict = True
     except check.JsonSchemaValueException:
-        return False
-    return True
+        verdict = False
+    if kept is not None:
+        kept[id(config)] = (config, verdict)
+    return verdict
 
 
 def reference_accepts(config) -> bool:

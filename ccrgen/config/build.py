@@ -24,15 +24,16 @@ _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 def problems(loaded, *, ignore: Iterable[str] = ()) -> tuple[list[Problem], list]:
     """(what refuses the build, the other findings: warnings, info, environment errors)."""
     from ccrgen.lint.engine import environment_codes, lint
-    from ccrgen.check.validate import schema_problems
+    from ccrgen.check.validate import schema_problems, verdicts_kept
 
-    findings = lint(loaded, ignore=ignore)
-    machine = environment_codes()
-    errors = [f for f in findings if f.severity == "error" and f.code not in machine]
-    linted = {(f.file, f.line, f.column) for f in errors}
-    # A value both the schema and a rule reject is reported once, by the rule (it says more).
-    found = [p for p in schema_problems(loaded)
-             if not p.location or (p.location.file, p.location.line, p.location.column) not in linted]
+    with verdicts_kept():  # lint's type check and the schema's are one compiled check
+        findings = lint(loaded, ignore=ignore)
+        machine = environment_codes()
+        errors = [f for f in findings if f.severity == "error" and f.code not in machine]
+        linted = {(f.file, f.line, f.column) for f in errors}
+        # A value both the schema and a rule reject is reported once, by the rule (it says more).
+        found = [p for p in schema_problems(loaded)
+                 if not p.location or (p.location.file, p.location.line, p.location.column) not in linted]
     found += [
         Problem(f"{f.message} [{f.code}]", Location(f.file, f.line, f.column), f.path,
                 "\n  ".join(x for x in (f.hint, f.context and f"context: {f.context}") if x) or None)

@@ -12,9 +12,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ccrgen import __version__
-from ccrgen.spec.model import ROUTE_KEYS, SERVER_KEYS, HeaderAuth, Spec
+
+if TYPE_CHECKING:  # pydantic: `build` and `diff` of a config.json write it without the spec model
+    from ccrgen.spec.model import HeaderAuth, Spec
 
 HEADER_AUTH_TEMPLATE = "header-auth-transformer.js.j2"
 
@@ -41,6 +44,8 @@ def transformer_file_name(provider: str) -> str:
 
 def render(spec: Spec, transformer_dir: Path) -> Rendered:
     """`transformer_dir` is where the JS files will live; config paths point there (absolute)."""
+    from ccrgen.spec.model import ROUTE_KEYS, SERVER_KEYS, HeaderAuth
+
     transformer_dir = Path(transformer_dir).expanduser().absolute()
     out = Rendered(config={})
     cfg, origins = out.config, out.origins

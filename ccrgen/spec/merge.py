@@ -39,7 +39,26 @@ def normalise(doc: Document) -> Document:
     """A single document read on its own: `key+` means `key`, nulls are dropped."""
     if not isinstance(doc.data, dict):
         return doc
+    if _already_normal(doc.data):  # most specs: the same values and marks, without copying them
+        return Document(data=doc.data, file=doc.file, value_marks=dict(doc.value_marks),
+                        key_marks=dict(doc.key_marks))
     return merge_documents(Document(data={}, file=doc.file), doc)
+
+
+def _already_normal(data) -> bool:
+    """No `key+` to read as `key` and no null to drop, at any depth: normalising changes nothing."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if value is None or (isinstance(key, str) and key.endswith(APPEND_SUFFIX) and key != APPEND_SUFFIX):
+                    return False
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        else:
+            stack.extend(item for item in node if isinstance(item, (dict, list)))
+    return True
 
 
 def _merge(base, over, b, o, b_path, o_path, grafts, literal=False):

@@ -153,6 +153,16 @@ def test_install_refuses_when_a_reference_is_unset(tmp_path, tmp_home, cli):
     assert not (tmp_home / ".claude-code-router" / "config.sqlite").exists()
 
 
+def test_a_build_with_an_error_is_refused_for_ccr3_as_for_ccr2(tmp_path, tmp_home, cli):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("extends: hicap\nroutes:\n  think: nope,x\n")
+    done = cli("build", spec, "--target", "ccr3", "--install", "--yes", env=env_for(tmp_home))
+    assert done.returncode == 1, done.stderr
+    assert "bad.yaml:3:10: routes.think (Router.think): unknown provider 'nope'" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_home / ".claude-code-router" / "config.sqlite").exists()
+
+
 def test_sqlite_install_while_stopped_backs_up_and_never_writes_config_json(tmp_path, tmp_home, cli):
     spec = write_spec(tmp_path / "spec.yaml", 4567, "http://127.0.0.1:9/v1/chat/completions")
     ccr_dir = tmp_home / ".claude-code-router"

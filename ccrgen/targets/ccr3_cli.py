@@ -71,7 +71,8 @@ def check(loaded, *, ignore=()) -> list:
     found, others = builder.problems(loaded, ignore=ignore)
     kept = [p for p in found if not _DROPPED.match(p.path or "")]
     if kept:
-        raise BuildRefused(f"{loaded.file}: {builder.count(kept)}; nothing was written", problems=kept)
+        noun = "problem" if len(kept) == 1 else "problems"
+        raise BuildRefused(f"{loaded.file}: {len(kept)} {noun}; nothing was written", problems=kept)
     return others
 
 

@@ -161,6 +161,7 @@ def test_import_reads_stdin_and_writes_stdout(tmp_path, installed):
     assert piped.returncode == 0, piped.stderr
     assert "think: hicap,claude-opus-4.5" in piped.stdout
     to_file = cli("import", "-", "-o", tmp_path / "spec.yaml", input=config)
+    assert to_file.returncode == 0, to_file.stderr
     assert (tmp_path / "spec.yaml").read_text() == piped.stdout
     rebuilt = cli("diff", "-", "--against", installed / "config.json", "--ccr-dir", installed, input=piped.stdout)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr

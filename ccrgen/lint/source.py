@@ -13,7 +13,6 @@ import json
 import re
 from pathlib import Path
 
-from ccrgen.lint.inputs import read_source  # noqa: F401  (read_source was here)
 
 MISSING = object()
 Span = tuple[int, int]  # [start, end) character offsets into the text

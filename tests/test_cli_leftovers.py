@@ -297,3 +297,20 @@ def test_old_style_temp_files_are_cleaned_like_current_ones(home, installed_2x):
     assert "removed 3 temporary files an interrupted ccrgen left" in done.stderr
     assert not any(p.exists() for p in [*old, current])
     assert all(p.exists() for p in kept)
+
+
+# --- a question when stdin held the input ---------------------------------------------------
+
+
+def test_an_install_read_from_stdin_does_not_take_its_answer_from_the_end_of_the_input(home, installed_2x):
+    config = home / ".claude-code-router" / "config.json"
+    before = config.read_bytes()
+    spec = "extends: hicap\nroutes:\n  think: hicap,gpt-5.2\n"
+    asked = cli(home, "build", "-", "--install", "--target", "ccr2", input=spec)
+    assert asked.returncode == 2, asked.stderr
+    assert "Router.think: hicap,claude-sonnet-4.5 -> hicap,gpt-5.2" in asked.stdout + asked.stderr
+    assert "cannot ask 'write these changes?': the input was read from stdin" in asked.stderr
+    assert "--yes" in asked.stderr and config.read_bytes() == before
+    done = cli(home, "build", "-", "--install", "--yes", "--target", "ccr2", input=spec)
+    assert done.returncode == 0, done.stderr
+    assert '"think": "hicap,gpt-5.2"' in config.read_text()

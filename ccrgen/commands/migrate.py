@@ -45,7 +45,9 @@ def command(config, ccr_dir, dry_run, yes, format_):
     else:
         if not yes:
             _echo_changes(migration, err=as_json)
-            click.confirm("apply these changes?", abort=True, err=as_json)
+            from ccrgen.common.console import confirm
+
+            confirm("apply these changes?", err=as_json)
         ccr3_migrate.apply(migration)
         _echo_applied(migration, as_json)
     for problem in migration.differences:

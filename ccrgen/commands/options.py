@@ -82,6 +82,9 @@ def read_stdin_bytes(what: str = "stdin") -> bytes:
     from ccrgen.errors import InputError
     from ccrgen.common.limits import MAX_INPUT_FILE_BYTES
 
+    from ccrgen.common.console import stdin_taken
+
+    stdin_taken()
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # a text stream (a test runner's stdin)
         data = sys.stdin.read(MAX_INPUT_FILE_BYTES + 1).encode("utf-8", "surrogateescape")

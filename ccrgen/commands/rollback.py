@@ -31,7 +31,9 @@ def command(entry, ccr_dir, yes, format_, target):
         folder = resolve_ccr_dir(ccr_dir)
         source = _ccr3_backup(folder, entry)   # before asking: is there anything to put back?
         if not yes:
-            click.confirm(f"put back the CCR 3.x config from ccrgen's backup {source.name}?", abort=True, err=True)
+            from ccrgen.common.console import confirm
+
+            confirm(f"put back the CCR 3.x config from ccrgen's backup {source.name}?", err=True)
         _rollback_ccr3(folder, source, as_json)
         return
     apply_plan(planner.for_rollback(resolve_ccr_dir(ccr_dir), entry), yes=yes, as_json=as_json)

@@ -49,3 +49,26 @@ def error_line(message: str, hint: str | None = None) -> str:
     if hint:
         text += f"\n  hint: {hint}"
     return text
+
+
+# --- questions ----------------------------------------------------------------------------
+
+_stdin_taken = False   # set when `-` read the input from stdin: nobody is left to answer there
+
+
+def stdin_taken() -> None:
+    global _stdin_taken
+    _stdin_taken = True
+
+
+def confirm(question: str, *, err: bool = False) -> None:
+    """Ask `question` (abort on no, exit 130), unless stdin held the input: then the answer
+    would be read from the end of that input, so say what to do instead (exit 2)."""
+    import click
+
+    if _stdin_taken:
+        from ccrgen.errors import InputError
+
+        raise InputError(f"cannot ask '{question}': the input was read from stdin, so nothing was written",
+                         hint="add --yes to go ahead without asking, or --dry-run to see the changes only")
+    click.confirm(question, abort=True, err=err)

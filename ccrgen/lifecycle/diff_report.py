@@ -68,7 +68,9 @@ def echo_plan(plan, *, ask: bool, err: bool = False) -> None:
         click.echo(f"changes to {plan.folder}:", err=err)
         click.echo(text(plan.changes, plan.file_changes, color=color), nl=False, err=err, color=color)
     if ask:
-        click.confirm("write these changes?", abort=True, err=err)
+        from ccrgen.common.console import confirm
+
+        confirm("write these changes?", err=err)
 
 
 def results_text(results) -> str:

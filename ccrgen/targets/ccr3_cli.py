@@ -118,7 +118,9 @@ def install_build(loaded, built: ccr3.Ccr3Build, ccr_dir: Path, *, dry_run: bool
         return
     if not yes:
         _echo_changes(ccr_dir, changes)
-        click.confirm("apply these changes?", abort=True)
+        from ccrgen.common.console import confirm
+
+        confirm("apply these changes?")
     applied = ccr3_install.apply(values, ccr_dir)
     click.echo(f"installed for CCR 3.x from {source or loaded.file} into {applied.where}")
     if applied.backup is not None:

@@ -97,3 +97,26 @@ def test_a_text_delta_is_the_bytes_of_the_generic_event(text):
 def test_a_content_block_is_refused_with_the_message_the_full_walk_gives(blocks_):
     body = {"model": "m", "messages": [{"role": "user", "content": blocks_}]}
     assert outcome(body) == reference(body)
+
+
+@pytest.mark.parametrize("model", ["m", 'a "quoted" model', "é世界🙂\u2028"])
+def test_the_events_every_stream_has_are_the_bytes_of_the_generic_event(model):
+    from ccrgen.proxy import translate
+    from ccrgen.proxy.translate import sse_event, usage_to_anthropic
+
+    translator = StreamTranslator(model)
+    message = {"id": translator.message_id, "type": "message", "role": "assistant", "content": [], "model": model,
+               "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 0, "output_tokens": 0}}
+    assert translator.start() == sse_event("message_start", {"type": "message_start", "message": message})
+    for index in (0, 7, 12345):
+        assert translate._block_stop(index) == sse_event("content_block_stop",
+                                                         {"type": "content_block_stop", "index": index})
+        assert translate._text_block_start(index) == sse_event("content_block_start", {
+            "type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}})
+    for usage in (None, {"prompt_tokens": 12, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 5}},
+                  {"prompt_tokens": 2 ** 70, "completion_tokens": "x"}):
+        for reason in ("end_turn", "tool_use", model):
+            anthropic = usage_to_anthropic(usage)
+            assert translate._message_delta(reason, anthropic) == sse_event("message_delta", {
+                "type": "message_delta", "delta": {"stop_reason": reason, "stop_sequence": None}, "usage": anthropic})
+    assert translate._MESSAGE_STOP == sse_event("message_stop", {"type": "message_stop"})

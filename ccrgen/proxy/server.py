@@ -92,7 +92,8 @@ class Proxy:
         self._runner = None
         self._session: aiohttp.ClientSession | None = None
         self._tempdir = None
-        # (provider, model) -> (headers, steps), least recently used dropped past the limit
+        # (provider, model) -> (headers to send, steps, response chain), least recently used
+        # dropped past the limit: worked out once, not per request
         self._route_cache = functools.lru_cache(maxsize=limits.MAX_ROUTE_CACHE_ENTRIES)(self._headers_and_steps)
         refuse_credentials_in_urls(loaded, self.config)
 
@@ -270,15 +271,18 @@ class Proxy:
     async def _send_with_fallback(self, request, decision, body: dict, stream: bool):
         """Send to the route's model; on an HTTP error status go down the route's `fallback`
         list as CCR 2.0.0 does (proxy/fallback.py). The first attempt's error when all fail."""
-        import dataclasses
-
         first_error = None
         for candidate in fallback.candidates(decision.route, decision.provider, decision.model, self.config):
             upstream = self.plan.upstreams.get(candidate.provider)
             if upstream is None:
                 continue
-            attempt = dataclasses.replace(decision, provider=candidate.provider, model=candidate.model)
-            headers, steps = self._auth_and_steps(upstream, attempt.model)
+            if candidate.position:
+                import dataclasses
+
+                attempt = dataclasses.replace(decision, provider=candidate.provider, model=candidate.model)
+            else:   # the route's own target: the decision as it is
+                attempt = decision
+            headers, steps, _ = self._auth_and_steps(upstream, attempt.model)
             outgoing = apply_steps(translate.request_to_openai(attempt.body, attempt.model), steps)
             route_headers = _route_headers(attempt)
             if candidate.position:
@@ -296,13 +300,16 @@ class Proxy:
 
     def _responses(self, upstream, model: str):
         """The response side of the (provider, model) chain (proxy/builtins.py)."""
-        return self._auth_and_steps(upstream, model)[1].responses()
+        return self._auth_and_steps(upstream, model)[2]
 
     def _auth_and_steps(self, upstream, model: str):
         return self._route_cache(upstream.provider, model)
 
     def _headers_and_steps(self, provider: str, model: str):
-        return self.plan.upstreams[provider].headers_and_steps(model, self.plan.customs)
+        headers, steps = self.plan.upstreams[provider].headers_and_steps(model, self.plan.customs)
+        # the headers as `_post` sends them (the JSON body's content-type added), and the
+        # response side of the chain: both the same for every request of the route
+        return {**headers, "content-type": "application/json"}, steps, steps.responses()
 
     def route_cache_size(self) -> int:
         return self._route_cache.cache_info().currsize
@@ -314,7 +321,8 @@ class Proxy:
 
     def _post(self, upstream, headers: dict, outgoing: dict):
         """POST to the provider's own URL only: a redirect is never followed (it would carry
-        the key's header to whatever host the provider names); `_check_status` answers it."""
+        the key's header to whatever host the provider names); `_check_status` answers it.
+        `headers` are the route's, content-type included (`_headers_and_steps`)."""
         from ccrgen.common.secrets import mask_url
 
         try:
@@ -322,9 +330,8 @@ class Proxy:
         except ValueError:
             raise ProxyError(502, f"provider '{upstream.provider}': api_base_url {mask_url(upstream.url)} "
                                   "is not a valid URL") from None
-        data = json.dumps(outgoing, ensure_ascii=False, separators=(",", ":")).encode()
-        return self._session.post(url, data=data, proxy=self.proxy_url, allow_redirects=False,
-                                  headers={**headers, "content-type": "application/json"})
+        data = _dumps(outgoing).encode()
+        return self._session.post(url, data=data, proxy=self.proxy_url, allow_redirects=False, headers=headers)
 
     async def _check_status(self, upstream, resp) -> None:
         """Raise the client's error for a redirect or an HTTP error from the provider."""
@@ -376,7 +383,6 @@ class Proxy:
                     await response.write_eof(translate.events_from_message(message))
                     return response
                 response = await self._open_stream(request, route_headers)
-                await response.write(translator.start())   # with the headers: one send
                 problem, pending = await self._pump(resp, response, translator)
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             error = self._transport_error(upstream, exc)
@@ -403,16 +409,36 @@ class Proxy:
     async def _pump(self, resp, response, translator) -> tuple[str | None, bytes]:
         """Forward the upstream stream: (None when it ended properly, else what went wrong;
         the events of the last read, not written yet, for the caller to send with the end).
-        The events one upstream read completes go to the client in one write."""
+        The events one upstream read completes go to the client in one write; message_start
+        (with the headers) goes with the first read's events when they have already arrived,
+        else on its own at once: a client never waits for it on the provider."""
         parser = translate.SseParser(limits.MAX_SSE_EVENT_BYTES)
-        decode = strict_json.decode   # no NaN/Infinity; one decoder, not one per event
+        decode = _decode_event
         feed = translator.feed
-        async for chunk in resp.content.iter_any():
-            out = []
+        content = resp.content
+        unsent = translator.start()   # message_start, not written yet
+        while True:
+            if unsent:
+                try:
+                    chunk = content.read_nowait()   # what has arrived already, without waiting
+                except Exception:
+                    await response.write(unsent)    # the client's error event comes after message_start
+                    raise
+                if not chunk:
+                    await response.write(unsent)
+                    unsent = b""
+                    continue
+                out = [unsent]
+                unsent = b""
+            else:
+                chunk = await content.readany()
+                if not chunk:
+                    break
+                out = []
             try:
                 events = parser.feed(chunk)
             except translate.UpstreamFormatError as exc:
-                return f"the provider sent a malformed stream: {exc}", b""
+                return f"the provider sent a malformed stream: {exc}", b"".join(out)
             for data in events:
                 if data.strip() == "[DONE]":
                     return None, b"".join(out)
@@ -539,8 +565,20 @@ class _EventStream(web.StreamResponse):
     _send_headers_immediately = False   # aiohttp's web.Response does the same
 
 
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# json.dumps(value, ensure_ascii=False, separators=(",", ":")), one encoder for every call
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _decode_event(data: str, _scan=strict_json.scan_once, _decode=strict_json.decode):
+    """strict_json.decode(data) (no NaN/Infinity), without its two whitespace matches for
+    the usual event, a JSON value from its first character to its last: anything else
+    (whitespace around it, not JSON, extra data) goes to the full decoder, which answers
+    exactly as before (the value, or its ValueError)."""
+    try:
+        value, end = _scan(data, 0)
+    except StopIteration:
+        return _decode(data)
+    return value if end == len(data) else _decode(data)
 
 
 def _error_response(exc: ProxyError, headers: dict | None = None) -> web.Response:

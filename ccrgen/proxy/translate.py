@@ -282,6 +282,34 @@ def sse_event(name: str, data: dict) -> bytes:
     return f"event: {name}\ndata: {_compact(data)}\n\n".encode()
 
 
+# The events every stream has, as sse_event writes them, without a dict and an encoder each
+# (tests/test_proxy_fast_paths.py compares them with sse_event's).
+_MESSAGE_STOP = sse_event("message_stop", {"type": "message_stop"})
+
+
+def _block_stop(index: int) -> bytes:
+    return f'event: content_block_stop\ndata: {{"type":"content_block_stop","index":{index:d}}}\n\n'.encode()
+
+
+def _text_block_start(index: int) -> bytes:
+    return (f'event: content_block_start\ndata: {{"type":"content_block_start","index":{index:d},'
+            f'"content_block":{{"type":"text","text":""}}}}\n\n').encode()
+
+
+def _message_start(message_id: str, model: str) -> bytes:
+    return (f'event: message_start\ndata: {{"type":"message_start","message":{{"id":{_json_string(message_id)},'
+            f'"type":"message","role":"assistant","content":[],"model":{_json_string(model)},"stop_reason":null,'
+            f'"stop_sequence":null,"usage":{{"input_tokens":0,"output_tokens":0}}}}}}\n\n').encode()
+
+
+def _message_delta(stop_reason: str, usage: dict) -> bytes:
+    """`usage` as usage_to_anthropic gives it (three ints)."""
+    return (f'event: message_delta\ndata: {{"type":"message_delta","delta":{{"stop_reason":{_json_string(stop_reason)},'
+            f'"stop_sequence":null}},"usage":{{"input_tokens":{int(usage["input_tokens"]):d},'
+            f'"output_tokens":{int(usage["output_tokens"]):d},'
+            f'"cache_read_input_tokens":{int(usage["cache_read_input_tokens"]):d}}}}}\n\n').encode()
+
+
 class SseParser:
     """Incremental `text/event-stream` parser: bytes in, the `data` of each event out."""
 
@@ -294,26 +322,28 @@ class SseParser:
     def feed(self, chunk: bytes) -> list[str]:
         """The events `chunk` completes; UpstreamFormatError once one event (or a line without
         its end) passes `max_event_bytes`: a provider cannot make the proxy buffer forever."""
-        buffer = self._buffer + chunk if self._buffer else chunk
+        lines = (self._buffer + chunk if self._buffer else chunk).split(b"\n")
+        rest = lines.pop()   # after the last line end: the start of a line still to come
         events = []
-        start = 0
-        while True:
-            cut = buffer.find(b"\n", start)
-            if cut < 0:
-                self._buffer = buffer[start:] if start else buffer
-                if self.max_event_bytes and len(self._buffer) > self.max_event_bytes:
-                    self._too_big()
-                return events
-            line, start = buffer[start:cut].rstrip(b"\r"), cut + 1
+        data = self._data
+        limit = self.max_event_bytes
+        for line in lines:
+            if line.endswith(b"\r"):
+                line = line.rstrip(b"\r")
             if not line:
-                if self._data:
-                    events.append("\n".join(self._data))
-                    self._data, self._data_size = [], 0
+                if data:
+                    events.append("\n".join(data))
+                    data = self._data = []
+                    self._data_size = 0
             elif line.startswith(b"data:"):
-                self._data.append(line[5:].decode("utf-8", "replace").lstrip(" "))
+                data.append(line[5:].decode("utf-8", "replace").lstrip(" "))
                 self._data_size += len(line)
-                if self.max_event_bytes and self._data_size > self.max_event_bytes:
+                if limit and self._data_size > limit:
                     self._too_big()
+        self._buffer = rest
+        if limit and len(rest) > limit:
+            self._too_big()
+        return events
 
     def close(self) -> list[str]:
         rest = self.feed(b"\n\n") if self._buffer or self._data else []
@@ -363,6 +393,8 @@ class StreamTranslator:
         self.done = False
 
     def start(self) -> bytes:
+        if isinstance(self.model, str):   # what the generic writer below gives, without building it
+            return _message_start(self.message_id, self.model)
         message = {"id": self.message_id, "type": "message", "role": "assistant", "content": [],
                    "model": self.model, "stop_reason": None, "stop_sequence": None,
                    "usage": {"input_tokens": 0, "output_tokens": 0}}
@@ -382,19 +414,24 @@ class StreamTranslator:
         for choice in chunk.get("choices") or []:
             delta = choice.get("delta") or {}
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-            if isinstance(reasoning, str) and reasoning:
-                out += self._ensure("thinking", {"type": "thinking", "thinking": ""})
+            if reasoning and isinstance(reasoning, str):
+                if self.open_kind != "thinking":
+                    out += self._ensure("thinking", {"type": "thinking", "thinking": ""})
                 out.append(self._text_delta("thinking_delta", "thinking", reasoning))
             if isinstance(delta.get("thinking_signature"), str) and self.open_kind == "thinking":
                 self.signature = delta["thinking_signature"]   # a provider's own (gemini), sent at close
             text = delta.get("content")
-            if isinstance(text, str) and text:
-                out += self._ensure("text", {"type": "text", "text": ""})
+            if text and isinstance(text, str):
+                if self.open_kind != "text":   # else _ensure adds nothing
+                    out += self._ensure("text", {"type": "text", "text": ""})
                 out.append(self._text_delta("text_delta", "text", text))
-            for call in delta.get("tool_calls") or []:
-                out += self._tool_call(call)
-            if isinstance(choice.get("finish_reason"), str) and choice["finish_reason"]:
-                self.stop_reason = STOP_REASONS.get(choice["finish_reason"], "end_turn")
+            calls = delta.get("tool_calls")
+            if calls:
+                for call in calls:
+                    out += self._tool_call(call)
+            finish = choice.get("finish_reason")
+            if finish and isinstance(finish, str):
+                self.stop_reason = STOP_REASONS.get(finish, "end_turn")
         return b"".join(out)
 
     def _tool_call(self, call: dict) -> list[bytes]:
@@ -424,8 +461,11 @@ class StreamTranslator:
         out = self._close()
         self.index += 1
         self.open_kind = kind
-        out.append(sse_event("content_block_start",
-                             {"type": "content_block_start", "index": self.index, "content_block": block}))
+        if kind == "text":   # {"type": "text", "text": ""}, the one block callers give for text
+            out.append(_text_block_start(self.index))
+        else:
+            out.append(sse_event("content_block_start",
+                                 {"type": "content_block_start", "index": self.index, "content_block": block}))
         return out
 
     def _delta(self, delta: dict) -> bytes:
@@ -444,7 +484,7 @@ class StreamTranslator:
         if self.open_kind == "thinking":
             out.append(self._delta({"type": "signature_delta", "signature": self.signature or _signature()}))
             self.signature = None
-        out.append(sse_event("content_block_stop", {"type": "content_block_stop", "index": self.index}))
+        out.append(_block_stop(self.index))
         self.open_kind = self.open_tool = None
         return out
 
@@ -456,10 +496,8 @@ class StreamTranslator:
         if self.index < 0:  # an answer with no content at all still has one (empty) text block
             out += self._ensure("text", {"type": "text", "text": ""}) + self._close()
         stop_reason = "tool_use" if self.saw_tool_use else (self.stop_reason or "end_turn")
-        out.append(sse_event("message_delta", {"type": "message_delta",
-                                               "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                                               "usage": usage_to_anthropic(self.usage)}))
-        out.append(sse_event("message_stop", {"type": "message_stop"}))
+        out.append(_message_delta(stop_reason, usage_to_anthropic(self.usage)))
+        out.append(_MESSAGE_STOP)
         return b"".join(out)
 
     def cut(self, message: str, kind: str = "api_error") -> bytes:

@@ -21,7 +21,8 @@ from functools import cached_property
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import env_references, providers_of
 from ccrgen.ccr.transformers import KEY_STAND_IN, CustomTransformer, from_source, probe_in_node
-from ccrgen.proxy.builtins import CONFIG_HEADERS, Chain, ResponseChain, Step, implemented
+from ccrgen.proxy.builtins import (CCR_REQUEST_KEYS, CONFIG_HEADERS, UNDEFINED, Chain, Outgoing, ResponseChain, Step,
+                                  implemented)
 
 
 @dataclass
@@ -131,7 +132,17 @@ def upstreams_of(config: dict) -> dict[str, Upstream]:
 
 
 def apply_steps(body: dict, steps: Chain) -> dict:
-    return steps.apply(body)
+    """The request to send. Without steps (most providers) it is what `Chain.apply` gives,
+    `to_json(with_ccr_keys(body))`, built without copying the whole body: CCR's keys first
+    in their order, then the rest; a body converted from the client's JSON holds no
+    `UNDEFINED`, so there is nothing deeper to drop."""
+    if steps.steps:
+        return steps.apply(body)
+    outgoing = Outgoing((key, body[key]) for key in CCR_REQUEST_KEYS if key in body and body[key] is not UNDEFINED)
+    for key, value in body.items():
+        if key not in outgoing and value is not UNDEFINED:
+            outgoing[key] = value
+    return outgoing
 
 
 # -- start-up ------------------------------------------------------------------------------

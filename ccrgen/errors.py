@@ -13,18 +13,19 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+from ccrgen.common.values import Frozen
+
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_UNREADABLE = 2
 EXIT_WRITE_FAILED = 3
 EXIT_EXTERNAL = 4
 
-# Location and Problem are plain classes that behave as the frozen dataclasses they were
-# (compared and hashed by their fields, immutable): every command imports this module, and
-# creating a dataclass (and importing dataclasses) costs a few milliseconds.
+# Location and Problem are plain frozen values (ccrgen.common.values): every command imports
+# this module, and creating a dataclass (and importing dataclasses) costs a few milliseconds.
 
 
-class Location:
+class Location(Frozen):
     """Where something is in a file the user wrote. Line and column are 1-based."""
 
     __slots__ = ("file", "line", "column")
@@ -35,25 +36,6 @@ class Location:
         set_(self, "line", line)
         set_(self, "column", column)
 
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r} (a Location is frozen)")
-
-    __delattr__ = __setattr__
-
-    def __reduce__(self):
-        return Location, (self.file, self.line, self.column)
-
-    def __eq__(self, other) -> bool:
-        if type(other) is not Location:
-            return NotImplemented
-        return (self.file, self.line, self.column) == (other.file, other.line, other.column)
-
-    def __hash__(self) -> int:
-        return hash((self.file, self.line, self.column))
-
-    def __repr__(self) -> str:
-        return f"Location(file={self.file!r}, line={self.line!r}, column={self.column!r})"
-
     def __str__(self) -> str:
         parts = [self.file]
         if self.line is not None:
@@ -63,7 +45,7 @@ class Location:
         return ":".join(parts)
 
 
-class Problem:
+class Problem(Frozen):
     """One thing wrong with an input: where, which key, what, and how to fix it."""
 
     __slots__ = ("message", "location", "path", "hint")
@@ -75,27 +57,6 @@ class Problem:
         set_(self, "location", location)
         set_(self, "path", path)
         set_(self, "hint", hint)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r} (a Problem is frozen)")
-
-    __delattr__ = __setattr__
-
-    def __reduce__(self):
-        return Problem, (self.message, self.location, self.path, self.hint)
-
-    def _fields(self) -> tuple:
-        return self.message, self.location, self.path, self.hint
-
-    def __eq__(self, other) -> bool:
-        return self._fields() == other._fields() if type(other) is Problem else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return (f"Problem(message={self.message!r}, location={self.location!r}, path={self.path!r}, "
-                f"hint={self.hint!r})")
 
     def render(self) -> str:
         head = f"{self.location}: " if self.location else ""

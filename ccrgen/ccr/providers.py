@@ -32,6 +32,7 @@ from typing import Mapping, Sequence
 from urllib.parse import urlparse
 
 from ccrgen.common.secrets import is_reference
+from ccrgen.common.values import Frozen
 
 AUTHORIZATION = "authorization"
 BEARER = "Bearer "
@@ -39,11 +40,12 @@ BEARER = "Bearer "
 _REQUIRED = object()
 
 
-class _Record:
+class _Record(Frozen):
     """A frozen record, as a frozen dataclass behaves (fields by position or name, compared
-    and hashed as a tuple, `replace` for a changed copy), without the millisecond a
-    dataclass takes to create: lint imports this module on every run. `_FIELDS` lists
-    (name, default) pairs; a default that is a type (dict) is called for each instance."""
+    and hashed as a tuple, `replace` for a changed copy; ccrgen.common.values), without the
+    millisecond a dataclass takes to create: lint imports this module on every run.
+    `_FIELDS` lists (name, default) pairs in the order of `__slots__`; a default that is a
+    type (dict) is called for each instance."""
 
     __slots__ = ()
     _FIELDS: tuple = ()
@@ -67,27 +69,6 @@ class _Record:
         if kwargs:  # every known one was taken
             raise TypeError(f"{type(self).__name__}() got an unexpected argument {next(iter(kwargs))!r}")
 
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r} ({type(self).__name__} is frozen)")
-
-    __delattr__ = __setattr__
-
-    def _values(self) -> tuple:
-        return tuple(getattr(self, name) for name, _ in self._FIELDS)
-
-    def __eq__(self, other) -> bool:
-        return self._values() == other._values() if type(other) is type(self) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name, _ in self._FIELDS)
-        return f"{type(self).__name__}({shown})"
-
-    def __reduce__(self):
-        return type(self), self._values()
-
 
 def replace(record: _Record, **changes) -> _Record:
     """A copy of `record` with `changes` (as dataclasses.replace)."""
@@ -99,13 +80,13 @@ def replace(record: _Record, **changes) -> _Record:
 class Auth(_Record):
     """How a provider takes its key."""
 
-    __slots__ = ("header", "prefix", "required", "unwanted")
     _FIELDS = (
         ("header", AUTHORIZATION),      # the header that carries the key (lower case)
         ("prefix", BEARER),             # text before the key in that header
         ("required", True),             # False: the server takes any key or none (a local Ollama)
         ("unwanted", ()),               # headers that should not be sent along (a warning, not a 401)
     )
+    __slots__ = tuple(name for name, _ in _FIELDS)
 
     @property
     def described(self) -> str:
@@ -121,12 +102,12 @@ def header_title(header: str) -> str:
 class AuthProblem(_Record):
     """Why the real server would answer 401 to the headers it got."""
 
-    __slots__ = ("header", "reason", "literal")
     _FIELDS = (
         ("header", _REQUIRED),          # the header the provider reads
         ("reason", _REQUIRED),          # "missing", "empty", "literal" or "scheme"
         ("literal", None),              # the `$NAME` text that arrived, for reason "literal"
     )
+    __slots__ = tuple(name for name, _ in _FIELDS)
 
     @property
     def message(self) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ccrgen.common.values import Frozen
+
 if TYPE_CHECKING:
     from ccrgen.lint.fix import Fix
 
@@ -21,8 +23,9 @@ _ALL = FIELDS + ("config_path", "fix")
 _DOCUMENTED = FIELDS[:-1]
 
 
-class Finding:
+class Finding(Frozen):
     __slots__ = _ALL
+    _KEY = FIELDS   # config_path and fix take no part in comparisons or the repr
 
     def __init__(self, code: str, severity: str, file: str, line: int | None, column: int | None, path: str,
                  message: str, hint: str | None = None, context: str | None = None,
@@ -41,31 +44,11 @@ class Finding:
         set_(self, "config_path", config_path)
         set_(self, "fix", fix)
 
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r} (a Finding is frozen)")
-
-    __delattr__ = __setattr__
-
-    def __reduce__(self):  # copy and pickle, despite the frozen __setattr__
-        return Finding, tuple(getattr(self, name) for name in _ALL)
-
     def replace(self, **changes) -> Finding:
         """A copy with `changes` (as dataclasses.replace)."""
         values = {name: getattr(self, name) for name in _ALL}
         values.update(changes)
         return Finding(**values)
-
-    def _key(self) -> tuple:
-        return tuple(getattr(self, name) for name in FIELDS)
-
-    def __eq__(self, other) -> bool:
-        return self._key() == other._key() if type(other) is Finding else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return "Finding(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in FIELDS) + ")"
 
     def as_dict(self) -> dict:
         """The documented fields, plus `context` and `fix` when there are any."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ccrgen.common.values import Value
 from ccrgen.errors import InputError
 
 LINTABLE_SUFFIXES = (".json", ".json5", ".yaml", ".yml")
 STDIN = "-"
 
 
-class Input:
-    """One thing to lint (a plain class: a dataclass costs a millisecond to create)."""
+class Input(Value):
+    """One thing to lint (a plain value: a dataclass costs a millisecond to create)."""
 
     __slots__ = ("path", "stdin")
 
@@ -19,14 +20,6 @@ class Input:
         self.path = path        # the file, or the name stdin is reported under
         self.stdin = stdin
 
-    def __eq__(self, other) -> bool:
-        return (self.path, self.stdin) == (other.path, other.stdin) if type(other) is Input else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.stdin))
-
-    def __repr__(self) -> str:
-        return f"Input(path={self.path!r}, stdin={self.stdin!r})"
 
 
 def expand(args, *, stdin_filename: str | None = None) -> list[Input]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping
 
+from ccrgen.common.values import Value
+
 RULES: dict[str, "Rule"] = {}
 
-# Plain classes, not dataclasses: lint imports this on every run, and creating a dataclass
-# costs about a millisecond.
+# Plain values (ccrgen.common.values), not dataclasses: lint imports this on every run.
 
 
-class Hit:
+class Hit(Value):
     """One offending value a rule's check found."""
 
     __slots__ = ("path", "message", "hint", "severity")
@@ -27,20 +28,8 @@ class Hit:
         self.hint = hint
         self.severity = severity        # overrides the rule's severity for this hit
 
-    def _key(self) -> tuple:
-        return self.path, self.message, self.hint, self.severity
 
-    def __eq__(self, other) -> bool:
-        return self._key() == other._key() if type(other) is Hit else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return f"Hit(path={self.path!r}, message={self.message!r}, hint={self.hint!r}, severity={self.severity!r})"
-
-
-class Rule:
+class Rule(Value):
     """A rule's declaration (see `rule`); `check` is None for a code reported elsewhere."""
 
     __slots__ = ("code", "name", "severity", "summary", "why", "fix", "check", "severity_why", "environment")
@@ -58,20 +47,8 @@ class Rule:
         self.severity_why = severity_why    # why the rule has its severity, under the policy below
         self.environment = environment      # the finding depends on this machine, not on the file
 
-    def _key(self) -> tuple:  # `check` takes no part in comparisons, as before
-        return (self.code, self.name, self.severity, self.summary, self.why, self.fix, self.severity_why,
-                self.environment)
-
-    def __eq__(self, other) -> bool:
-        return self._key() == other._key() if type(other) is Rule else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (f"Rule(code={self.code!r}, name={self.name!r}, severity={self.severity!r}, "
-                f"summary={self.summary!r}, why={self.why!r}, fix={self.fix!r}, "
-                f"severity_why={self.severity_why!r}, environment={self.environment!r})")
+    # `check` takes no part in comparisons or the repr, as before
+    _KEY = ("code", "name", "severity", "summary", "why", "fix", "severity_why", "environment")
 
 
 # The severity policy every rule follows (docs/rules.md prints it).

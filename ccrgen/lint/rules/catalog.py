@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ccrgen.common.values import Value
+
 FIELDS = ("context_window", "max_output", "vision", "reasoning", "web_search", "tools",
           "cost_input", "cost_output")
 DATA_FILE = Path(__file__).with_name("_catalog_data.py")
 
 
-class KnownModel:
+class KnownModel(Value):
     """The fields of ccrgen.spec.model.ModelInfo that lint reads (None: not known). A plain
     class: lint imports this on every run, and a dataclass costs a millisecond to create."""
 
@@ -35,17 +37,6 @@ class KnownModel:
         self.cost_input = cost_input
         self.cost_output = cost_output
 
-    def _values(self) -> tuple:
-        return tuple(getattr(self, name) for name in FIELDS)
-
-    def __eq__(self, other) -> bool:
-        return self._values() == other._values() if type(other) is KnownModel else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        return "KnownModel(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in FIELDS) + ")"
 
 
 _MODELS: dict[str, KnownModel] | None = None

@@ -112,9 +112,9 @@ def test_migrate_reads_the_config_from_stdin(home, installed_2x):
     done = cli(home, "migrate", "-", "--dry-run", "--json", input=text)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["source"] == "<stdin>" and report["imported"]["providers"] == ["hicap"]
+    assert report["source"] == "-" and report["imported"]["providers"] == ["hicap"]
     bad = cli(home, "migrate", "-", "--dry-run", input='{"Providers": [')
-    assert bad.returncode == 2 and bad.stderr.startswith("error: <stdin>:") and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and bad.stderr.startswith("error: -:") and "Traceback" not in bad.stderr
 
 
 # --- 2. diff --against - ---------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_diff_against_stdin(home, installed_2x):
 
 def test_diff_against_stdin_errors_name_stdin(home, installed_2x):
     bad = cli(home, "diff", "--preset", "hicap", "--against", "-", input='{"Providers": [')
-    assert bad.returncode == 2 and bad.stderr.startswith("error: <stdin>:1:16: not valid JSON5")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: -:1:16: not valid JSON5")
     twice = cli(home, "diff", "-", "--against", "-", input="{}")
     assert twice.returncode == 2 and "stdin can be read only once" in twice.stderr
     ccr3 = cli(home, "diff", "--preset", "hicap", "--against", "-", "--target", "ccr3", input="{}")

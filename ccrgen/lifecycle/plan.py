@@ -18,7 +18,7 @@ from pathlib import Path
 from ccrgen.ccr.facts import CONFIG_FILE_NAME
 
 ACTIONS = ("install", "rollback", "uninstall")
-STDIN_NAME = "<stdin>"          # how errors name a config.json read from stdin
+STDIN_NAME = "-"          # how errors name a config.json read from stdin
 
 
 @dataclass(frozen=True)
@@ -270,7 +270,7 @@ def recover_if_needed(folder: Path) -> list[str]:
 def config_changes(loaded, folder: Path, *, against: Path | None = None, against_text: str | None = None,
                    ignore_order=False, resolved=False):
     """(config changes, file changes) from what is installed in `folder` (or the config.json
-    `against`, or `against_text`: one read from stdin, named <stdin> in errors) to what `loaded`
+    `against`, or `against_text`: one read from stdin, named - in errors as lint names it) to what `loaded`
     builds. An installed config.json that cannot be read is exit 2."""
     from ccrgen.config import build
     from ccrgen.ccr.config import as_ccr_sees_it

@@ -13,12 +13,12 @@ from ccrgen.targets import ccr3
 # 2.0.0 Router key -> the ccrgen rule id (without the prefix) that carries it in 3.x
 ROUTE_RULES = {"default": "default", "background": "background", "think": "think",
                "longContext": "long-context", "webSearch": "web-search-"}
-STDIN_NAME = "<stdin>"
+STDIN_NAME = "-"
 
 
 @dataclass
 class Migration:
-    source: str                                   # the config.json read (or <stdin>)
+    source: str                                   # the config.json read (or -, stdin)
     ccr_dir: Path
     moved: list[tuple[str, str]]                  # (2.x key, where it is in 3.x)
     lost: list[str]                               # what could not be carried over

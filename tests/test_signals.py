@@ -152,6 +152,40 @@ def test_serve_stopped_by_a_signal_removes_its_temp_folder(run_ccrgen, tmp_path,
     assert run.stderr().splitlines()[-1] == "stopped"
 
 
+def test_serve_stopped_with_a_request_in_flight_stops_at_once(run_ccrgen, tmp_path, mock_upstream):
+    """aiohttp waits up to 60 s for requests in flight when it stops; serve waits
+    limits.SERVE_STOP_SECONDS, then cancels them (the client sees the connection close)."""
+    import threading
+    import urllib.request
+
+    from ccrgen.common.limits import SERVE_STOP_SECONDS
+
+    mock_upstream.script([{"delay_before": 60}])
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"APIKEY": "k-serve-0123", "Providers": [
+        {"name": "p", "api_base_url": mock_upstream.chat_url, "api_key": "k-0123456789", "models": ["m"]}],
+        "Router": {"default": "p,m"}}))
+    ready = tmp_path / "ready"
+    run = run_ccrgen("serve", "--config", config, "--port", "0", "--ready-file", ready)
+    run.wait_for(ready.exists, what="serve to listen")
+    request = urllib.request.Request(ready.read_text().strip() + "/v1/messages", headers={
+        "x-api-key": "k-serve-0123", "content-type": "application/json"}, data=json.dumps(
+        {"model": "m", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}).encode())
+
+    def send():
+        try:
+            urllib.request.urlopen(request, timeout=90)
+        except OSError:
+            pass   # the connection closes when serve stops: what a client sees
+
+    threading.Thread(target=send, daemon=True).start()
+    run.wait_for(lambda: len(mock_upstream.requests) > 0, what="the request to reach the provider")
+    started = time.monotonic()
+    assert run.interrupt(signal.SIGTERM) == EXIT[signal.SIGTERM]
+    assert SERVE_STOP_SECONDS <= 2 and time.monotonic() - started < 8   # a user's Ctrl-C is answered promptly
+    assert run.stderr().splitlines()[-1] == "stopped" and "Traceback" not in run.stderr()
+
+
 @pytest.mark.node
 def test_a_hanging_node_probe_is_killed_when_serve_is_stopped(run_ccrgen, tmp_path):
     hangs = tmp_path / "hangs-at-load.js"

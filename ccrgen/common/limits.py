@@ -10,3 +10,4 @@ MAX_UPSTREAM_ERROR_BYTES = 64 * 1024         # how much of a provider's error bo
 MAX_SSE_EVENT_BYTES = 4 * 1024 * 1024        # largest single event in a provider's stream: the stream ends with an error
 MAX_SESSIONS_TRACKED = 100                   # sessions whose last usage `serve` remembers: an LRU of 100, as CCR 2.0.0's
 MAX_ROUTE_CACHE_ENTRIES = 1_024              # (provider, model) pairs whose auth headers and steps `serve` caches
+SERVE_STOP_SECONDS = 2.0                     # how long `serve` (and its mock) wait for requests in flight when stopped; aiohttp's default is 60 s

@@ -151,7 +151,9 @@ class MockUpstream:
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/p/{provider}/{tail:.*}", self._complete_as_provider)
         app.router.add_post("/{tail:.*}", self._complete)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        from ccrgen.common.limits import SERVE_STOP_SECONDS
+
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SERVE_STOP_SECONDS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()

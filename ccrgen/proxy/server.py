@@ -133,6 +133,7 @@ class Proxy:
         app.router.add_post("/v1/messages/count_tokens", self._count_tokens)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = http_errors.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True,
+                                             shutdown_timeout=limits.SERVE_STOP_SECONDS,
                                              logger=http_errors.one_line_logger(self.log, self._mask),
                                              auto_decompress=False)   # request.decode_body does it, bounded
         await self._runner.setup()

@@ -26,7 +26,7 @@ def need(what: str, how: str = "run `bash .ci/run` once, or install it yourself"
     message = f"{what} is not available ({how})"
     if IN_CI:
         pytest.fail(message + " -- CI must provide it", pytrace=False)
-    pytest.skip(message)
+    pytest.skip(reason=message)  # outside CI only: the message says what is missing and how to get it
 
 
 def run_cli(*args, env: dict | None = None, cwd=None, input: str | None = None, timeout: float = 120):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ccrgen.commands.options import (ccr_dir_option, codes_option, format_option, is_stdio, load_input, preset_option,
-                                     read_stdin_text, resolve_ccr_dir, spec_argument)
+from ccrgen.commands.options import (STDIO, ccr_dir_option, codes_option, format_option, is_stdio, load_input,
+                                     preset_option, read_stdin_text, resolve_ccr_dir, spec_argument)
 
 EXIT_DIFFERENT = 1
 
@@ -47,7 +47,7 @@ def command(spec, preset, ccr_dir, against, format_, ignore_order, resolved, ign
     if is_stdio(against):
         if is_stdio(spec):
             raise InputError("stdin can be read only once: give `-` as SPEC or as --against, not both")
-        against_text = read_stdin_text(plan.STDIN_NAME)
+        against_text = read_stdin_text(STDIO)
     elif against is not None and not against.exists():
         raise InputError(f"{against}: no such file")
     loaded = load_input(spec, preset=preset, ccr_dir=target)

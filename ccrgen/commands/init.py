@@ -74,20 +74,17 @@ def command(preset, output, force, format_):
         echo_json({"extends": preset, "files": [result_dict(r) for r in results]})
         return
     click.echo(f"wrote {output} (extends {preset}) and {SCHEMA_NAME} beside it for editors")
-    for name in _unset_variables(spec):
+    for name in _unset_variables(output):
         # lint and build report it as CCR072 until then (CCR would send the literal $NAME)
         click.echo(f"set first: export {name}=...  (CCR reads it when it starts; `ccrgen lint` reports it until then)")
     click.echo(f"next: `ccrgen build {output.name} --install`, or `ccrgen diff {output.name}` first")
 
 
-def _unset_variables(spec) -> list[str]:
-    """The environment variables the built config references that this shell has not set."""
-    import os
-    import tempfile
+def _unset_variables(spec_file: Path) -> list[str]:
+    """The variables the new spec needs that this shell has not set: lint's own verdict
+    (CCR072), so that init and lint can never disagree."""
+    from ccrgen.config.build import unset_names
+    from ccrgen.lint.engine import environment_codes, lint
+    from ccrgen.spec.loader import load
 
-    from ccrgen.ccr.config import ENV_REFERENCE
-    from ccrgen.config.render import render
-
-    text = render(spec, Path(tempfile.gettempdir())).config_text()
-    names = {m.group(1) or m.group(2) for m in ENV_REFERENCE.finditer(text)}
-    return sorted(n for n in names if n.isidentifier() and not os.environ.get(n))
+    return unset_names(lint(load(spec_file), select=environment_codes()))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ccrgen.commands.options import (ccr_dir_option, echo_json, format_option, is_stdio, read_stdin_text,
+from ccrgen.commands.options import (STDIO, ccr_dir_option, echo_json, format_option, is_stdio, read_stdin_text,
                                      resolve_ccr_dir)
 
 
@@ -28,7 +28,7 @@ def command(config, ccr_dir, dry_run, yes, format_):
     as_json = format_ == "json"
     folder = resolve_ccr_dir(ccr_dir)
     if is_stdio(config):
-        migration = ccr3_migrate.prepare(Path(config), folder, text=read_stdin_text(ccr3_migrate.STDIN_NAME))
+        migration = ccr3_migrate.prepare(Path(config), folder, text=read_stdin_text(STDIO))
     else:
         migration = ccr3_migrate.prepare(config or folder / "config.json", folder)
     if not as_json:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ccrgen.common.inputs import STDIN as STDIO  # `-`: stdin where a file is read, stdout where one is written
+
 
 def spec_argument(func):
     return click.argument("spec", required=False,
@@ -68,7 +70,6 @@ def echo_json(data) -> None:
 
 # --- `-`: stdin for a file that is read, stdout for the one file that is written -------------
 
-STDIO = "-"
 
 
 def is_stdio(path) -> bool:

@@ -22,6 +22,7 @@ _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character de
 
 
 FOLDER = "a folder, not a file"
+STDIN = "-"   # the file name that means stdin, and how errors and findings name what came from it
 
 
 def _megabytes(size: int) -> str:

@@ -48,10 +48,14 @@ def check(loaded, *, ignore: Iterable[str] = (), consequence: str = "nothing was
     when something does."""
     found, others = problems(loaded, ignore=ignore)
     if found:
-        noun = "problem" if len(found) == 1 else "problems"
-        raise BuildRefused(f"{loaded.file}: {len(found)} {noun}; {consequence}", problems=found,
-                           consequence=consequence)
+        refuse(loaded, found, consequence)
     return others
+
+
+def refuse(loaded, found: list, consequence: str = "nothing was written"):
+    """Raise the BuildRefused that lists `found` (the problems that stop a build)."""
+    noun = "problem" if len(found) == 1 else "problems"
+    raise BuildRefused(f"{loaded.file}: {len(found)} {noun}; {consequence}", problems=found, consequence=consequence)
 
 
 def environment_findings(findings) -> list:

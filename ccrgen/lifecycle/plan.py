@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccrgen.ccr.facts import CONFIG_FILE_NAME
+from ccrgen.common.inputs import STDIN
 
 ACTIONS = ("install", "rollback", "uninstall")
-STDIN_NAME = "-"          # how errors name a config.json read from stdin
 
 
 @dataclass(frozen=True)
@@ -282,7 +282,7 @@ def config_changes(loaded, folder: Path, *, against: Path | None = None, against
     new_text = build.planned_files(loaded)[CONFIG_FILE_NAME][0]
     new = json.loads(new_text) if loaded.kind == "spec" else loaded.config
     if against_text is not None:
-        against = Path(STDIN_NAME)
+        against = Path(STDIN)
         old = load_config(against, text=against_text, check_types=False).config
     else:
         old_path = against or folder / CONFIG_FILE_NAME

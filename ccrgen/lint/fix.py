@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ccrgen.lint.engine import lint_text  # noqa: F401  (ccrgen.lint.fix.lint_text, as before)
+from ccrgen.lint.engine import lint_text
 
 MAX_PASSES = 5
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ccrgen.common.inputs import STDIN
 from ccrgen.common.values import Value
 from ccrgen.errors import InputError
 
 LINTABLE_SUFFIXES = (".json", ".json5", ".yaml", ".yml")
-STDIN = "-"
 
 
 class Input(Value):

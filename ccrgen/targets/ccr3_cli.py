@@ -66,13 +66,11 @@ def check(loaded, *, ignore=()) -> list:
     """The 2.x build's checks (schema and lint), without the problems of keys 3.x drops;
     returns the findings that do not stop the build."""
     from ccrgen.config import build as builder
-    from ccrgen.errors import BuildRefused
 
     found, others = builder.problems(loaded, ignore=ignore)
     kept = [p for p in found if not _DROPPED.match(p.path or "")]
     if kept:
-        noun = "problem" if len(kept) == 1 else "problems"
-        raise BuildRefused(f"{loaded.file}: {len(kept)} {noun}; nothing was written", problems=kept)
+        builder.refuse(loaded, kept)
     return others
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccrgen.targets import ccr3
+from ccrgen.common.inputs import STDIN
 
 # 2.0.0 Router key -> the ccrgen rule id (without the prefix) that carries it in 3.x
 ROUTE_RULES = {"default": "default", "background": "background", "think": "think",
                "longContext": "long-context", "webSearch": "web-search-"}
-STDIN_NAME = "-"
 
 
 @dataclass
@@ -84,7 +84,7 @@ def prepare(path: Path, ccr_dir: Path, *, text: str | None = None) -> Migration:
             raise InputError(f"{path}: no such file", hint="name the CCR 2.x config.json to migrate")
         loaded = load_config(path)
     else:
-        path = Path(STDIN_NAME)
+        path = Path(STDIN)
         loaded = load_config(path, text=text)
     imported = import_config(loaded, use_presets=False)
     spec = ccr3.spec_from_data(imported.spec, str(path))

@@ -164,3 +164,54 @@ def test_a_crash_at_every_step_boundary_is_repaired(tmp_path, monkeypatch):
         assert all(b.stat().st_size > 0 for b in folder.glob("*.bak"))
         outcomes.append("new" if now == expected_new else "old")
     assert "old" in outcomes and "new" in outcomes and len(outcomes) >= 8, outcomes
+
+
+def test_a_crash_inside_any_file_write_leaves_no_empty_or_cut_off_backup(tmp_path, monkeypatch):
+    """Die half-way through each write of an install in turn (journal, backups, temporaries):
+    the kill test once caught an empty `config.json.<time>.bak` left by a kill between creating
+    the backup and writing it. Backups must appear whole or not at all."""
+    import os as real_os
+
+    from ccrgen.lifecycle import install
+
+    old = {"config.json": ("old config " * 50 + "\n", install.PRIVATE),
+           "a.js": ("old a " * 50 + "\n", install.PUBLIC)}
+    new = {"config.json": ("new config\n", install.PRIVATE), "a.js": ("new a\n", install.PUBLIC)}
+    real_write, real_unlink = real_os.write, install._unlink
+    crashed_in = set()
+    for crash_at in range(1, 12):
+        folder = tmp_path / f"run{crash_at}"
+        install.write_files(folder, old)
+        calls = {"n": 0, "dead": False}
+
+        def write(fd, data):
+            calls["n"] += 1
+            if calls["n"] == crash_at:
+                crashed_in.add(real_os.readlink(f"/proc/self/fd/{fd}").rsplit("/", 1)[-1])
+                real_write(fd, bytes(data[: len(data) // 2]))
+                calls["dead"] = True  # a killed process runs no clean-up
+                raise Crash()
+            return real_write(fd, data)
+
+        def unlink(path):
+            if not calls["dead"]:
+                real_unlink(path)
+        monkeypatch.setattr(install.os, "write", write)
+        monkeypatch.setattr(install, "_unlink", unlink)
+        try:
+            install.write_files(folder, new)
+            finished = True
+        except Crash:
+            finished = False
+        monkeypatch.undo()
+        if finished:
+            break
+        with install.locked(folder):
+            pass
+        backups = list(folder.glob("*.bak"))
+        for b in backups:
+            original = old["config.json" if b.name.startswith("config.json") else "a.js"][0]
+            assert b.read_text() == original, (crash_at, b.name)
+        assert not list(folder.glob(install.TEMP_PREFIX + "*")), crash_at
+    # the crashes really landed inside backup writes, not only in the journal or temporaries
+    assert any(".bak" in name for name in crashed_in), crashed_in

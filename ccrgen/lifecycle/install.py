@@ -3,7 +3,8 @@
 How a set is written (`write_files`):
 1. a journal `.ccrgen-install.json` naming every step is written (atomically) into the folder;
 2. every replaced file is copied to CCR's own backup name `<name>.<ISO time>.bak` (the copy is
-   fsynced and its size checked: a backup that cannot be written refuses the install);
+   written to a temporary name, fsynced, size-checked and renamed, so no backup is ever empty
+   or cut off; a backup that cannot be written refuses the install);
 3. every new file is written to a temporary `.ccrgen-tmp-*` file beside its target and fsynced;
 4. the journal is marked `committing` (the commit point), then the temporaries are renamed into
    place and files to remove are removed; then the journal is deleted.
@@ -190,12 +191,16 @@ def _backup_all(steps: list[_Step]) -> None:
         while backup.exists():  # two installs within one millisecond
             now = now.replace(microsecond=(now.microsecond + 1000) % 1_000_000)
             backup = backup_name(s.path, now)
+        # written under a temporary name and renamed: a kill -9 leaves a stray temp file
+        # (removed by `recover`), never an empty or cut-off `.bak`
+        temp = backup.with_name(f"{TEMP_PREFIX}{secrets.token_hex(4)}-{backup.name}")
         try:
-            _write_new(backup, s.old, PRIVATE)  # a backup holds the same keys
-            if backup.stat().st_size != len(s.old):
+            _write_new(temp, s.old, PRIVATE)  # a backup holds the same keys
+            if temp.stat().st_size != len(s.old):
                 raise OSError(28, "the backup is shorter than the file", str(backup))
+            os.replace(temp, backup)  # no clobber: we hold the lock and checked the name is free
         except OSError as exc:
-            _unlink(backup)
+            _unlink(temp)
             raise WriteError(f"could not back up {s.path} to {backup.name}: {exc.strerror or exc}",
                              hint="free some space (or fix the folder's permissions); nothing was changed") from None
         s.backup = backup

@@ -435,3 +435,42 @@ def test_deepseek_without_its_transformer_and_an_empty_provider_list(tmp_path):
                 if f.severity == "error"]
     empty = lint_text(tmp_path, {"PORT": 3456, "Providers": [], "Router": {}})  # what `ccr code` may write (#1045)
     assert ("CCR014", "error", "Providers") in {(f.code, f.severity, f.path) for f in empty}
+
+
+def test_a_list_entry_for_an_instance_transformer_drops_the_provider(tmp_path):
+    """CCR 2.0.0 calls `new` on what `[NAME, ...]` names: built-ins registered as instances
+    and every loaded custom transformer throw, and the provider is never registered."""
+    custom = tmp_path / "auth.js"
+    custom.write_text('class T { constructor(o) { this.name = "my-auth"; } }\nmodule.exports = T;\n')
+    findings = lint_text(tmp_path, {
+        "transformers": [{"path": str(custom), "options": {}}],
+        "Providers": [provider(transformer={"use": [["deepseek"], ["my-auth", {"header": "api-key"}],
+                                                    ["maxtoken", {"max_tokens": 8192}]],
+                                            "deepseek-chat": {"use": [["tooluse", {}]]}})],
+        "Router": {"default": "deepseek,deepseek-chat"}})
+    hits = {(f.code, f.path) for f in findings if f.severity == "error"}
+    assert hits == {("CCR059", "Providers[0].transformer.use[0][0]"),
+                    ("CCR059", "Providers[0].transformer.use[1][0]"),
+                    ("CCR059", "Providers[0].transformer.deepseek-chat.use[0][0]")}
+    by_path = {f.path: f for f in findings if f.code == "CCR059"}
+    assert "transformers entry" in by_path["Providers[0].transformer.use[1][0]"].hint
+
+
+def test_names_alone_and_class_transformers_with_options_are_fine(tmp_path):
+    findings = lint_text(tmp_path, {
+        "Providers": [provider(transformer={"use": ["deepseek", ["maxtoken", {"max_tokens": 8192}],
+                                                    ["openrouter", {"provider": {"only": ["x"]}}]],
+                                            "deepseek-chat": {"use": ["tooluse"]}})],
+        "Router": {"default": "deepseek,deepseek-chat"}})
+    assert not [f for f in findings if f.code in ("CCR059", "CCR054")]
+
+
+def test_groq_without_its_transformer_is_a_warning(tmp_path):
+    groq = {"name": "groq", "api_base_url": "https://api.groq.com/openai/v1/chat/completions",
+            "api_key": "$GROQ_API_KEY", "models": ["llama-3.3-70b-versatile"]}
+    found = lint_text(tmp_path, {"Providers": [groq], "Router": {"default": "groq,llama-3.3-70b-versatile"}})
+    assert [(f.code, f.severity) for f in found if f.code == "CCR048"] == [("CCR048", "warning")]
+    for chain in (["groq"], ["cleancache"]):
+        found = lint_text(tmp_path, {"Providers": [dict(groq, transformer={"use": chain})],
+                                     "Router": {"default": "groq,llama-3.3-70b-versatile"}})
+        assert not [f for f in found if f.code == "CCR048"]

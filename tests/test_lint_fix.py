@@ -386,3 +386,26 @@ def test_every_yaml_string_span_reads_back_as_itself(value, flow):
             assert not key.isidentifier()
             continue
         assert str(yaml.safe_load(text[span[0]:span[1]] or "''")) == key
+
+
+def test_an_instance_transformer_in_list_form_becomes_its_name(tmp_path):
+    text = ('{"Providers": [{"name": "acme", "api_base_url": "https://api.acme.test/v1/chat/completions",\n'
+            ' "api_key": "$ACME_KEY", "models": ["m1"],\n'
+            ' "transformer": {"use": [ ["tooluse"] , ["enhancetool", {}]], "m1": {"use": [["Anthropic", {"UseBearer": true}]]}}}],\n'
+            ' "Router": {"default": "acme,m1"}}\n')
+    safe = fixed(tmp_path, "config.json", text)
+    assert '"use": [ "tooluse" , "enhancetool"]' in safe.text
+    assert '[["Anthropic", {"UseBearer": true}]]' in safe.text  # dropping options: unsafe only
+    unsafe = fixed(tmp_path, "config.json", text, unsafe=True)
+    assert '"m1": {"use": ["Anthropic"]}' in unsafe.text
+    assert not [f for f in unsafe.findings if f.code == "CCR059"]
+
+
+def test_an_instance_transformer_in_a_spec_is_fixed_in_flow_style_only(tmp_path):
+    text = ("providers:\n  ds:\n    base_url: https://api.deepseek.com/chat/completions\n"
+            "    api_key: $ACME_KEY\n    models: [deepseek-chat]\n    transformer:\n      use:\n"
+            "        - deepseek\n        - - tooluse\n          - {}\n        - [enhancetool, {}]\n"
+            "routes:\n  default: ds,deepseek-chat  # a comment\n")
+    result = fixed(tmp_path, "ccrgen.yaml", text)
+    assert changed_lines(text, result.text) == ["-        - [enhancetool, {}]", "+        - enhancetool"]
+    assert [f.code for f in result.findings if f.severity == "error"] == ["CCR059"]  # block style: by hand

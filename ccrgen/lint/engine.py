@@ -15,7 +15,7 @@ SPEC_INVALID = "CCR000"
 # of them, and for no other (it refuses to). Listed here so that a lint whose findings have
 # none of them does not import the fix machinery at all.
 FIXABLE_CODES = frozenset({"CCR000", "CCR002", "CCR004", "CCR005", "CCR010", "CCR011", "CCR013",
-                           "CCR015", "CCR044", "CCR051", "CCR065", "CCR073", "CCR074"})
+                           "CCR015", "CCR044", "CCR051", "CCR059", "CCR065", "CCR073", "CCR074"})
 
 
 def all_rules():

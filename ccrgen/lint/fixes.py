@@ -298,6 +298,32 @@ def _list_of_one(target: Target, path: tuple) -> tuple[Edit, ...]:
     return (Edit(span[0], span[0], "["), Edit(span[1], span[1], "]")) if span else ()
 
 
+# --- Transformers -----------------------------------------------------------------------
+
+
+@builder("CCR059")
+def name_alone(finding, target: Target) -> Fix | None:
+    """`["tooluse"]` -> `"tooluse"`: the entry form CCR can use for an instance transformer.
+    Safe only when the list held nothing but the name (or empty options): otherwise the
+    options, which CCR could never pass, are removed."""
+    path = target.path_of(finding)
+    if not path or path[-1] != 0:
+        return None
+    entry_path = path[:-1]
+    entry = target.source.value(entry_path)
+    name = target.source.value(path)
+    if not isinstance(entry, list) or not entry or not isinstance(name, str):
+        return None
+    span = target.source.value_span(entry_path)
+    written = target.source.text[span[0]:span[1]] if span else ""
+    if not (written.startswith("[") and written.endswith("]")):
+        return None  # a block-style YAML list: replacing its lines is not a one-span edit
+    rest = [target.source.value(entry_path + (k,)) for k in range(1, len(entry))]
+    safe = all(item == {} or item is None for item in rest)
+    return Fix(f"write \"{name}\" alone" + ("" if safe else " (its options are removed)"),
+               (Edit(*span, target.source.scalar(name, path)),), safe)
+
+
 # --- Types ------------------------------------------------------------------------------
 
 # Lists CCR reads that users write as one string: `models: "deepseek-chat"`, `use: "deepseek"`.

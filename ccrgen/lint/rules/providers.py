@@ -215,7 +215,11 @@ def _endpoint_hint(bare: str, ending: str) -> str:
                 "remove that transformer, or write the provider's own URL for it")
     if bare.endswith(ending.rstrip("/")):
         return f"add the trailing slash: '{bare}/'"
-    return f"did you mean '{bare.rstrip('/') + ending}'?"
+    head = bare.rstrip("/")
+    if ending in ("/messages", "/responses") and not re.search(r"/v\d+$", head):
+        # Anthropic-style and Responses APIs live under a version: `.../anthropic/v1/messages`
+        return f"did you mean '{head}/v1{ending}'? (check the provider's docs)"
+    return f"did you mean '{head + ending}'?"
 
 
 def used_targets(ctx) -> set[tuple[str, str]]:
@@ -276,6 +280,22 @@ def _chain_names(provider: dict, model: str | None = None) -> set[str]:
     return names
 
 
+# Transformers a provider's OpenAI-compatible endpoint probably needs that the registry
+# (ccrgen.ccr.providers) does not list: profile name -> the transformers that do the job.
+# CCR builds `role: tool` messages that carry Claude Code's cache_control, and Groq answered
+# 400 "property 'cache_control' is unsupported" to them (musistudio/claude-code-router#193,
+# #337); `groq` and `cleancache` strip it. Only a warning: one user reports the same config
+# working (#202). To move into the registry once that is settled.
+PROBABLY_REQUIRES = {"groq": ("groq", "cleancache")}
+
+
+def _required(known) -> tuple[tuple, bool]:
+    """(transformers, one of which the provider needs; whether that is certain)."""
+    if known.requires:
+        return tuple(known.requires) + ("maxtoken",), True  # DeepSeek: maxtoken lowers max_tokens too
+    return PROBABLY_REQUIRES.get(known.name, ()), False
+
+
 @rule(
     code="CCR048",
     name="provider-needs-transformer",
@@ -284,9 +304,12 @@ def _chain_names(provider: dict, model: str | None = None) -> set[str]:
     why="""Some providers reject what Claude Code sends unless a transformer adapts it. DeepSeek's
 `deepseek-chat` accepts at most 8192 output tokens and Claude Code asks for 32000: without
 the `deepseek` transformer (which lowers `max_tokens`) every request answers 400
-`Invalid max_tokens value`. CCR's own README configures DeepSeek with it.""",
-    fix="Add the transformer: `\"transformer\": {\"use\": [\"deepseek\"]}` (or a `maxtoken` with the limit).",
-    severity_why="every request to the provider fails.",
+`Invalid max_tokens value`. CCR's own README configures DeepSeek with it. Groq has answered
+400 `property 'cache_control' is unsupported` to the tool-result messages CCR builds from
+Claude Code's requests, unless the `groq` (or `cleancache`) transformer removes it (issues
+#193, #337).""",
+    fix="Add the transformer: `\"transformer\": {\"use\": [\"deepseek\"]}` (or a `maxtoken` with the limit), `[\"groq\"]` for Groq.",
+    severity_why="every request to the provider fails; a warning for Groq, where one user reports the same config working (#202).",
 )
 def provider_needs_transformer(ctx):
     from ccrgen.ccr.providers import known_provider
@@ -294,17 +317,20 @@ def provider_needs_transformer(ctx):
     for path, provider in ctx.providers:
         url = provider.get("api_base_url")
         known = known_provider(url)
-        if not known or not known.requires or not url.split("?", 1)[0].endswith(OPENAI_ENDPOINT):
+        required, certain = _required(known) if known else ((), False)
+        if not required or not url.split("?", 1)[0].endswith(OPENAI_ENDPOINT):
             continue  # another endpoint (e.g. DeepSeek's Anthropic one) needs no adapting
         models = [m for m in provider.get("models") or [] if isinstance(m, str)] or [None]
-        lacking = [m for m in models if not (_chain_names(provider, m) & (set(known.requires) | {"maxtoken"}))]
+        lacking = [m for m in models if not (_chain_names(provider, m) & set(required))]
         if lacking:
-            need = known.requires[0]
+            need = required[0]
             yield Hit(path + ("api_base_url",),
                       f"{known.label}'s endpoint without the '{need}' transformer"
                       + (f" (for {', '.join(m for m in lacking if m)})" if lacking != models else "")
-                      + f": {known.label} rejects Claude Code's requests",
-                      f"add \"transformer\": {{\"use\": [\"{need}\"]}} to the provider")
+                      + (f": {known.label} rejects Claude Code's requests" if certain
+                         else f": {known.label} has rejected Claude Code's requests without it"),
+                      f"add \"transformer\": {{\"use\": [\"{need}\"]}} to the provider",
+                      severity=None if certain else "warning")
 
 
 SEARCHES_NATIVELY = ("perplexity/",)

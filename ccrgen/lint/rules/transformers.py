@@ -12,7 +12,9 @@ from ccrgen.lint.rules.routes import closest
 # How a transformer file declares the name CCR registers it under.
 NAME_IN_SOURCE = re.compile(r"""\bname\s*[=:]\s*(["'`])([^"'`\n]+)\1""")
 
-# Built-ins whose constructor takes options (CCR 2.0.0's transformer sources).
+# Built-ins whose constructor takes options (CCR 2.0.0's transformer sources). `Anthropic`
+# reads `UseBearer`, but CCR registers it as an instance, so a config can never pass it
+# options (CCR059).
 TAKES_OPTIONS = frozenset({"Anthropic", "customparams", "maxtoken", "openrouter", "reasoning",
                            "sampling", "vercel"})
 
@@ -203,17 +205,64 @@ def transformer_path_missing(ctx):
     name="transformer-options-ignored",
     severity="error",
     summary="Options are given to a built-in transformer that takes none",
-    why="""Only some built-ins (Anthropic, customparams, maxtoken, openrouter, reasoning,
-sampling, vercel) read options; elsewhere they are silently ignored, so the setting the
-user wrote has no effect.""",
+    why="""Only some built-ins (customparams, maxtoken, openrouter, reasoning, sampling, vercel)
+read options; `maxcompletiontokens` silently ignores them, so the setting the user wrote has
+no effect. (Options for a built-in CCR registers as an instance, such as tooluse or
+Anthropic, do worse: CCR059.)""",
     fix="Remove the options, or use a transformer that reads them (e.g. `maxtoken` for `max_tokens`).",
     severity_why="the options the user wrote are thrown away.",
 )
 def transformer_options_ignored(ctx):
     for path, name, options in use_entries(ctx):
+        if name in facts.INSTANCE_BUILTINS:
+            continue  # written as a list, the entry drops the whole provider (CCR059)
         if options and name in facts.BUILTIN_TRANSFORMERS and name not in TAKES_OPTIONS:
             yield Hit(path, f"'{name}' takes no options; {sorted(options)} are ignored",
                       "remove the options")
+
+
+@rule(
+    code="CCR059",
+    name="use-entry-not-constructible",
+    severity="error",
+    summary="A `use` entry is written as `[name, ...]` for a transformer CCR cannot construct from it",
+    why="""CCR 2.0.0 reads a `[name, {options}]` entry by calling `new` on what is registered
+under the name. Only some built-ins are registered as classes (customparams, maxcompletiontokens,
+maxtoken, openrouter, reasoning, sampling, vercel); the others (Anthropic, deepseek, gemini,
+tooluse, enhancetool, ...) and every custom transformer from `transformers` are registered as
+ready-made instances, and `new` on an instance throws. CCR then logs `provider registered error:
+TypeError: o is not a constructor` and leaves the whole provider out: every route to it answers
+`Provider '...' not found`. So `["Anthropic", {"UseBearer": true}]`, `["tooluse"]` or
+`["my-transformer", {...}]` breaks the provider, whatever the options say.""",
+    fix="""Write the name alone (`"tooluse"`, `"Anthropic"`). A custom transformer's options go in its
+`transformers` entry (`{"path": ..., "options": {...}}`). CCR 2.0.0 has no way to pass
+`UseBearer` to the built-in Anthropic transformer: for a provider that wants a Bearer token on
+its Anthropic endpoint, use a custom transformer that sets the header.""",
+    severity_why="the provider is never registered: every request routed to it fails.",
+)
+def use_entry_not_constructible(ctx):
+    customs = custom_transformers(ctx).loaded
+    for path, _provider, chain in use_lists(ctx):
+        if not isinstance(chain, list):
+            continue
+        for j, entry in enumerate(chain):
+            if not (isinstance(entry, list) and entry and isinstance(entry[0], str)):
+                continue
+            name = entry[0]
+            if name in facts.INSTANCE_BUILTINS:
+                what = "a built-in CCR registers as an instance"
+            elif name in customs and name not in facts.BUILTIN_TRANSFORMERS:
+                what = f"a custom transformer (loaded from {customs[name].path})"
+            else:
+                continue
+            options = entry[1] if len(entry) > 1 else None
+            hint = f"write \"{name}\" instead of [\"{name}\", ...]"
+            if name in customs and name not in facts.BUILTIN_TRANSFORMERS and options:
+                hint += f", and put the options in the transformers entry of {customs[name].path}"
+            elif name == "Anthropic" and isinstance(options, dict) and options.get("UseBearer"):
+                hint += ": CCR 2.0.0 cannot pass UseBearer; a custom transformer can set a Bearer header"
+            yield Hit(path + (j, 0), f"'{name}' is {what}: CCR calls `new` on it, which throws, and "
+                      f"drops the whole provider ('Provider not found')", hint)
 
 
 def _paths(ctx):

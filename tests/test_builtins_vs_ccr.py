@@ -68,6 +68,9 @@ CHAINS = {
     "vercel": {"use": ["vercel"]},
     "vercel-options": {"use": [["vercel", {"providerOptions": {"gateway": {"order": ["bedrock"]}}}]]},
     "model-level-new": {"use": ["enhancetool"], "gpt-m": {"use": ["groq", "forcereasoning", "reasoning"]}},
+    # CCR's pass-through: the client's request and headers go on as they came, x-api-key set
+    "anthropic": {"use": ["Anthropic"]},
+    "anthropic-and-unknown": {"use": ["Anthropic", "no-such-transformer"], "gpt-m": {"use": ["Anthropic"]}},
 }
 
 # providers CCR 2.0.0 does not register: options given to a built-in it holds as an instance

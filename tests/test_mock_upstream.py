@@ -347,3 +347,24 @@ def test_a_raw_step_answers_exactly_the_given_answer_in_any_format(mock_upstream
     mock_upstream.script([{"raw": {"events": events, "whole": whole}}] * 2)
     assert sse_data(post(gemini_url(mock_upstream, "m", True), {}, GEMINI_KEY)[1]) == events
     assert json.loads(post(gemini_url(mock_upstream, "m", False), {}, GEMINI_KEY)[1]) == whole
+
+
+@pytest.mark.parametrize("path, body, expected", [
+    ("/", {"model": "m", "messages": []}, 404),
+    ("/v1", {"model": "m", "messages": []}, 404),
+    ("/v1beta/models/", {"contents": []}, 404),
+    ("/api/paas/v4", {"model": "m", "messages": []}, 404),
+    ("/v1/chat/completions", {"model": "m", "messages": [{"role": "system", "content": "s"}]}, None),
+    ("/v1/chat/completions/", {"model": "m", "messages": []}, None),
+    ("/v1/responses", {"model": "m", "input": "hi"}, None),
+    ("/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse", {"contents": []}, None),
+    ("/v1/messages", {"model": "m", "system": "s", "messages": [{"role": "user", "content": "hi"}]}, None),
+    ("/v1/messages", {"model": "m", "messages": [{"role": "system", "content": "s"},
+                                                 {"role": "user", "content": "hi"}]}, 400),
+    ("/anthropic/v1/messages", {"model": "m", "messages": [{"role": "tool", "content": "r"}]}, 400),
+])
+def test_the_mock_refuses_what_no_real_endpoint_accepts(path, body, expected):
+    from ccrgen.proxy.mock_upstream import no_api_at, wrong_format
+
+    got = 404 if no_api_at(path) else 400 if wrong_format(path, body) else None
+    assert got == expected

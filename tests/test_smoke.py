@@ -285,3 +285,85 @@ def test_a_provider_behind_ccrs_gemini_transformer_is_judged_by_the_header_it_se
     [attempt] = routes_of(done)["default"]["attempts"]
     assert "x-goog-api-key" in attempt["headers_sent"] and "authorization" not in attempt["headers_sent"]
     assert attempt["rejected"] is None and attempt["status"] == 200
+
+
+ANTHROPIC_CONFIG = {
+    "Providers": [
+        {"name": "anth", "api_base_url": "https://api.anthropic.com/v1/messages", "api_key": "$ANTH_SMOKE_KEY",
+         "models": ["claude-sonnet-4-5"], "transformer": {"use": ["Anthropic"]}},
+        # not CCR's pass-through (another transformer in the chain): CCR sends a Bearer token only
+        {"name": "anthchain", "api_base_url": "https://api.anthropic.com/v1/messages", "api_key": "$ANTH_SMOKE_KEY",
+         "models": ["claude-sonnet-4-5"], "transformer": {"use": ["Anthropic", "cleancache"]}}],
+    "Router": {"default": "anth,claude-sonnet-4-5", "think": "anthchain,claude-sonnet-4-5"}}
+
+
+@pytest.mark.parametrize("via_args", VIAS, indirect=True)
+def test_a_provider_behind_ccrs_anthropic_pass_through_is_judged_as_ccr_sends_it(cli, tmp_path, via_args):
+    """`use: ["Anthropic"]` alone: CCR forwards the client's request with x-api-key (ok);
+    with another transformer in the chain it sends a Bearer token only (FAIL), in both ways."""
+    config = write_json(tmp_path / "config.json", ANTHROPIC_CONFIG)
+    done = cli("smoke", "--config", config, "--mock-upstream", "--format", "json", *via_args,
+               env={"ANTH_SMOKE_KEY": "sk-ant-smoke-1234567"})
+    routes = routes_of(done)
+    assert routes["default"]["verdict"] == "ok", routes["default"]
+    assert routes["think"]["verdict"] == "FAIL", routes["think"]
+    assert "x-api-key" in routes["think"]["problem"]
+
+
+CONDITIONAL_REWRITE = """class Rewrite {
+  constructor() { this.name = "rewrite"; }
+  async transformRequestIn(request) {
+    if (request.model !== "m") request.model += "-rewritten";   // not the probe's request; looks dated
+    return request;
+  }
+}
+module.exports = Rewrite;
+"""
+
+
+@pytest.mark.parametrize("via_args", VIAS, indirect=True)
+def test_a_transformer_that_changes_only_real_requests_is_never_ok(cli, tmp_path, via_args):
+    """ccrgen serve does not run a body-changing custom transformer; one that leaves a probe
+    request alone but rewrites the routed model must be "not verified", never ok (CCR: FAIL)."""
+    (tmp_path / "rewrite.js").write_text(CONDITIONAL_REWRITE)
+    config = write_json(tmp_path / "config.json", {
+        "transformers": [{"path": str(tmp_path / "rewrite.js")}],
+        "Providers": [{"name": "oa", "api_base_url": "https://api.openai.com/v1/chat/completions",
+                       "api_key": "sk-smoke-rewrite-123", "models": ["gpt-4o"], "transformer": {"use": ["rewrite"]}}],
+        "Router": {"default": "oa,gpt-4o"}})
+    done = cli("smoke", "--config", config, "--mock-upstream", "--format", "json", *via_args)
+    verdict = routes_of(done)["default"]["verdict"]
+    assert verdict == ("FAIL" if "ccr" in via_args else "not verified"), done.stdout
+    assert done.returncode == 1
+
+
+WRONG_ENDPOINTS = {
+    "Providers": [
+        # CCR posts to api_base_url as written: a bare host or a version folder reaches no API
+        {"name": "ds", "api_base_url": "https://api.deepseek.com", "api_key": "sk-smoke-ds-123456",
+         "models": ["deepseek-chat"], "transformer": {"use": ["deepseek"]}},
+        {"name": "selfhosted", "api_base_url": "http://llm.example.test:8000/v1", "api_key": "sk-smoke-local-1",
+         "models": ["qwen3"]},
+        # OpenAI's chat format with a Bearer token, to Anthropic's Messages API
+        {"name": "anth", "api_base_url": "https://api.anthropic.com/v1/messages", "api_key": "sk-ant-smoke-123456",
+         "models": ["claude-sonnet-4-5"]},
+        {"name": "good", "api_base_url": "https://api.deepseek.com/chat/completions", "api_key": "sk-smoke-ds-123456",
+         "models": ["deepseek-chat"], "transformer": {"use": ["deepseek"]}}],
+    "Router": {"default": "good,deepseek-chat", "background": "ds,deepseek-chat", "think": "selfhosted,qwen3",
+               "webSearch": "anth,claude-sonnet-4-5"}}
+
+
+@pytest.mark.parametrize("via_args", VIAS, indirect=True)
+def test_an_endpoint_no_real_api_answers_at_fails_in_both_ways(cli, tmp_path, via_args):
+    """A bare host, a `/v1` folder and an Anthropic URL without the Anthropic transformer all
+    fail at the real provider (404, 404, 401); the mock used to answer them 200, so smoke said ok."""
+    done = cli("smoke", "--config", write_json(tmp_path / "config.json", WRONG_ENDPOINTS), "--mock-upstream",
+               "--format", "json", *via_args)
+    routes = routes_of(done)
+    assert routes["default"]["verdict"] == "ok", routes["default"]
+    for route in ("background", "think"):
+        assert routes[route]["verdict"] == "FAIL", routes[route]
+        assert routes[route]["status"] == 404 and "no API at" in routes[route]["problem"], routes[route]
+    assert routes["webSearch"]["verdict"] == "FAIL", routes["webSearch"]
+    assert "x-api-key" in routes["webSearch"]["problem"] and "Anthropic" in routes["webSearch"]["problem"]
+    assert done.returncode == 1

@@ -213,6 +213,7 @@ def _openai_compatible(name: str, title: str, host: str, endpoint: str, variable
 
 
 GEMINI_NATIVE = "https://generativelanguage.googleapis.com/v1beta/models/"
+ANTHROPIC_NATIVE = "https://api.anthropic.com/v1/messages"
 
 _PROFILES = (
     ProviderProfile(
@@ -251,6 +252,18 @@ _PROFILES = (
         native_auth=Auth(header="x-goog-api-key", prefix=""),
         rejects=("on the native API (`.../v1beta/models/`): a request without `x-goog-api-key`, "
                  "or with an empty or literal `$GEMINI_API_KEY` key (401)",
+                 "on the OpenAI-compatible endpoint: one without `Authorization: Bearer <key>` (401)"),
+    ),
+    ProviderProfile(
+        # Its Messages API takes the key in `x-api-key` (a Bearer token there is read as an
+        # OAuth token and refused); its OpenAI SDK compatibility endpoint takes a Bearer key.
+        name="anthropic", title="Anthropic", hosts=("api.anthropic.com",), auth=Auth(),
+        endpoint="/v1/chat/completions", native=ANTHROPIC_NATIVE, native_transformer="Anthropic",
+        native_auth=Auth(header="x-api-key", prefix=""),
+        rejects=("on the Messages API (`/v1/messages`): a request without `x-api-key`, or with an "
+                 "empty or literal `$ANTHROPIC_API_KEY` key (401)",
+                 "on the Messages API: a body in OpenAI's chat format (a `system` or `tool` role "
+                 "message), as CCR sends without the Anthropic transformer (400)",
                  "on the OpenAI-compatible endpoint: one without `Authorization: Bearer <key>` (401)"),
     ),
     _openai_compatible("openai", "OpenAI", "api.openai.com", "/v1/chat/completions", "OPENAI_API_KEY"),

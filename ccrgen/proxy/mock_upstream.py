@@ -38,7 +38,9 @@ its `Anthropic`/`gemini` transformer sends), a local Ollama never. `provider_url
 endpoint's path) and remembers its profile, so a provider found by its base URL's host is
 judged as that host would judge it; `serve --mock-upstream` and `smoke --mock-upstream`
 point every provider there. Requests to any other path (`chat_url`) are answered without
-an auth check. Every request is recorded either way, with the provider it was meant for
+an auth check. Before the auth check, a request to a path where no real API lives (a bare
+host, `/v1`: `no_api_at`) is answered 404; after it, an OpenAI-format body sent to an
+Anthropic-style `/messages` endpoint 400 (`wrong_format`). Every request is recorded either way, with the provider it was meant for
 and, when refused, why.
 
 HTTP control API: GET/DELETE /_mock/requests, POST /_mock/script (a list of steps),
@@ -73,6 +75,36 @@ def api_of(path: str) -> str:
     if bare.endswith(GEMINI_ACTIONS):
         return GEMINI
     return RESPONSES if bare.endswith("/responses") else CHAT
+
+
+# The endpoints a real provider answers a completion at, by how their path ends. CCR posts to
+# api_base_url exactly as written (the gemini transformers append `<model>:<action>`), so a
+# base URL that is a bare host, a version (`/v1`, `/v1beta`) or any other folder reaches no API.
+API_ENDPOINTS = ("/chat/completions", "/responses", "/messages")
+OPENAI_ONLY_ROLES = ("system", "tool", "developer")
+
+
+def no_api_at(path: str) -> str | None:
+    """Why no real server answers a completion POSTed to `path`, or None."""
+    bare = path.split("?", 1)[0].rstrip("/") or "/"
+    if bare.endswith(GEMINI_ACTIONS) or bare.endswith(API_ENDPOINTS):
+        return None
+    return (f"no API at {bare}: CCR posts to api_base_url exactly as written, so it must be "
+            "the whole endpoint (e.g. ending in /chat/completions)")
+
+
+def wrong_format(path: str, body) -> str | None:
+    """Why an Anthropic-style `/messages` endpoint refuses `body` (400): it is in OpenAI's
+    chat format (a `system` or `tool` role message), as CCR sends it without the Anthropic
+    transformer. None otherwise."""
+    bare = path.split("?", 1)[0].rstrip("/")
+    if not (bare.endswith("/messages") and isinstance(body, dict) and isinstance(body.get("messages"), list)):
+        return None
+    roles = sorted({m.get("role") for m in body["messages"] if isinstance(m, dict)} & set(OPENAI_ONLY_ROLES))
+    if not roles:
+        return None
+    return (f"messages: unexpected role '{roles[0]}': an Anthropic-style /messages endpoint got a body "
+            "in OpenAI's chat format; add the Anthropic transformer to the provider")
 
 
 @dataclass
@@ -140,7 +172,8 @@ class MockUpstream:
             path = urlparse(str(base_url or "")).path
         except ValueError:
             path = ""
-        return f"{self.url}/p/{quote(name, safe='')}{path or '/v1/chat/completions'}"
+        # the path as written: a bare host stays bare, and gets the 404 the real host answers
+        return f"{self.url}/p/{quote(name, safe='')}{path or '/'}"
 
     async def start(self) -> "MockUpstream":
         app = web.Application(client_max_size=MAX_BODY)
@@ -241,13 +274,28 @@ class MockUpstream:
         provider = request.match_info["provider"]
         recorded = await self._record(request, provider)
         profile = self.profile_of(provider)
+        path = "/" + request.match_info["tail"]
+        missing = no_api_at(path)
+        if missing is not None:
+            return self._refuse(recorded, profile, 404, missing)
         problem = profile.auth_problem(recorded.headers)
         if problem is not None:
             recorded.rejected, recorded.status = problem.message, 401
             if recorded.api == GEMINI:
                 return web.json_response(_gemini_error(401, profile.error_body(problem)["error"]["message"]), status=401)
             return web.json_response(profile.error_body(problem), status=401)
+        wrong = wrong_format(path, recorded.body)
+        if wrong is not None:
+            return self._refuse(recorded, profile, 400, wrong)
         return await self._answer(request, recorded)
+
+    @staticmethod
+    def _refuse(recorded: RecordedRequest, profile: ProviderProfile, status: int, message: str):
+        recorded.rejected, recorded.status = message, status
+        if recorded.api == GEMINI:
+            return web.json_response(_gemini_error(status, message), status=status)
+        return web.json_response({"error": {"message": f"{profile.title}: {message}",
+                                            "type": "invalid_request_error", "code": status}}, status=status)
 
     async def _complete(self, request: web.Request):
         return await self._answer(request, await self._record(request))

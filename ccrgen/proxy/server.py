@@ -37,7 +37,7 @@ from ccrgen.proxy import auth, fallback, http_errors, translate
 from ccrgen.proxy.http_errors import one_line as _one_line, printable as _printable
 from ccrgen.proxy.request import RequestInvalid, decode_body, parse_request, strict_json
 from ccrgen.proxy.routing import SessionUsage, choose_route, session_id_of
-from ccrgen.proxy.upstream import apply_steps, plan, urls_with_credentials, uses_of
+from ccrgen.proxy.upstream import apply_steps, bypass_request, plan, urls_with_credentials, uses_of
 from ccrgen.common.secrets import mask_urls_in
 
 MAX_BODY_BYTES = limits.MAX_REQUEST_BYTES
@@ -283,12 +283,16 @@ class Proxy:
                 attempt = dataclasses.replace(decision, provider=candidate.provider, model=candidate.model)
             else:   # the route's own target: the decision as it is
                 attempt = decision
-            headers, steps, _ = self._auth_and_steps(upstream, attempt.model)
-            outgoing = apply_steps(translate.request_to_openai(attempt.body, attempt.model), steps)
             route_headers = _route_headers(attempt)
             if candidate.position:
                 route_headers[fallback.FALLBACK_HEADER] = str(candidate.position)
+            bypass = upstream.bypasses(attempt.model, self.plan.registered)
+            if not bypass:
+                headers, steps, _ = self._auth_and_steps(upstream, attempt.model)
+                outgoing = apply_steps(translate.request_to_openai(attempt.body, attempt.model), steps)
             try:
+                if bypass:
+                    return await self._forward_bypass(request, upstream, attempt, route_headers, stream)
                 if stream:
                     return await self._forward_stream(request, upstream, headers, outgoing, attempt,
                                                       route_headers, body)
@@ -359,6 +363,37 @@ class Proxy:
             raise self._transport_error(upstream, exc) from None
         message = self._message_from(upstream, raw, decision, body)
         return web.Response(body=_dumps(message).encode(), headers=route_headers, content_type="application/json")
+
+    async def _forward_bypass(self, request, upstream, decision, route_headers, stream: bool):
+        """CCR 2.0.0's pass-through (upstream.Upstream.bypasses): the client's request, barely
+        changed (upstream.bypass_request), and the provider's answer handed back as it came:
+        a stream (`stream: true`) byte for byte, else its JSON."""
+        outgoing, headers = bypass_request(decision.body, decision.model, request.headers, upstream.key)
+        try:
+            async with self._post(upstream, headers, outgoing) as resp:
+                await self._check_status(upstream, resp)
+                if outgoing.get("stream") is True:
+                    response = await self._open_stream(request, route_headers)
+                    try:
+                        async for chunk in resp.content.iter_any():
+                            await response.write(chunk)
+                        await response.write_eof()
+                    except (ConnectionResetError, aiohttp.ClientConnectionResetError):
+                        pass
+                    return response
+                raw = await self._read_answer(upstream, resp)
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise self._transport_error(upstream, exc) from None
+        try:
+            answer = strict_json.decode(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
+            raise ProxyError(500, f"provider '{upstream.provider}' answered with a body that is not JSON "
+                                  "(CCR 2.0.0 passes the answer through as JSON)") from None
+        usage = answer.get("usage") if isinstance(answer, dict) else None
+        tokens = usage.get("input_tokens") if isinstance(usage, dict) else None
+        if isinstance(tokens, int) and not isinstance(tokens, bool):
+            self.usage.record(session_id_of(decision.body), {"input_tokens": tokens})
+        return web.Response(body=_dumps(answer).encode(), headers=route_headers, content_type="application/json")
 
     def _message_from(self, upstream, raw: bytes, decision, body: dict) -> dict:
         """A provider's whole chat completion as an Anthropic message (502 when it is not one)."""

@@ -28,7 +28,7 @@ from ccrgen.ccr.config import as_ccr_sees_it, providers_of
 from ccrgen.proxy.routing import threshold_of
 from ccrgen.proxy.smoke_verdict import (OK, SKIPPED, UNREACHABLE_HEADER, Attempt, Context, Exchange, Sent,
                                         connection_failure, judge, use_name)
-from ccrgen.proxy.upstream import uses_of
+from ccrgen.proxy.upstream import ANTHROPIC, bypass_request, uses_of
 
 HAIKU = "claude-3-5-haiku-20241022"
 SONNET = "claude-sonnet-4-5"
@@ -83,8 +83,16 @@ def words(count: int) -> str:
     return "hello" + " hello" * (count - 1)
 
 
+# Claude Code always sends a system prompt as cached text blocks; so does every smoke request
+# (CCR's OpenAI translation turns it into a `system` role message, which an Anthropic-style
+# endpoint without the Anthropic transformer refuses).
+SYSTEM = [{"type": "text", "text": "You are a smoke test of a Claude Code Router config.",
+           "cache_control": {"type": "ephemeral"}}]
+
+
 def _request(text: str = "Reply with one word: ok", model: str = SONNET, **extra) -> dict:
-    return {"model": model, "max_tokens": 16, "messages": [{"role": "user", "content": text}], **extra}
+    return {"model": model, "max_tokens": 16, "system": SYSTEM,
+            "messages": [{"role": "user", "content": text}], **extra}
 
 
 def scenarios(config: dict, all_models: bool = False) -> list[Scenario]:
@@ -175,11 +183,17 @@ class _ThroughCcrgen(_Target):
         if upstream is None:
             return list(names)
         chain = {use_name(e) for e in upstream.chain + upstream.model_chains.get(model, [])}
+        if upstream.bypasses(model, self.plan.registered):   # sent as CCR's pass-through sends it
+            chain.discard(ANTHROPIC)
         return [n for n in names if n in chain]
 
     def planned_headers(self, provider: str, model: str) -> dict | None:
         upstream = self.plan.upstreams.get(provider)
-        return dict(upstream.headers_and_steps(model, self.plan.customs)[0]) if upstream else None
+        if upstream is None:
+            return None
+        if upstream.bypasses(model, self.plan.registered):   # smoke's own headers, passed through
+            return bypass_request({}, model, _client_headers(self.key), upstream.key)[1]
+        return dict(upstream.headers_and_steps(model, self.plan.customs)[0])
 
     def close(self) -> None:
         self.handle.stop()
@@ -291,11 +305,16 @@ def _try(target: _Target, scenario: Scenario, context: Context, timeout: float) 
                    verdict.problem, verdict.warnings, scenario.note, verdict.unreachable is not None, attempts)
 
 
+def _client_headers(key: str | None) -> dict:
+    headers = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
+    if key:
+        headers["x-api-key"] = key
+    return headers
+
+
 def _send(target: _Target, scenario: Scenario, timeout: float) -> Exchange:
     parsed = urlparse(target.url)
-    headers = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
-    if target.key:
-        headers["x-api-key"] = target.key
+    headers = _client_headers(target.key)
     started = time.perf_counter()
     seen = Exchange()
     try:

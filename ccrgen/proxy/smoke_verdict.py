@@ -5,7 +5,10 @@ The rules, first match wins (`_verdict`):
 
 1. no HTTP answer at all (ccrgen's proxy or CCR did not answer) ......... FAIL
 2. the auth that left is not what the provider takes ................... FAIL: its cause and fix
-3. an answer that is not 2xx ........................................... FAIL
+   (not verified when the chain has a built-in whose headers serve does not reproduce,
+   unless the key itself is empty or an uninterpolated `$NAME`: CCR would send that too)
+3. an answer that is not 2xx ........................................... FAIL (not verified
+   as in 2, when the provider refused what serve sent)
 4. it succeeded only through the route's `fallback` list ................ fallback
 5. the answer names no model ........................................... FAIL
 6. another model answered: one of the route's fallback list ............ fallback, else FAIL
@@ -113,9 +116,14 @@ def _verdict(sent: Sent, seen: Exchange, attempts: list[Attempt], headers, ctx: 
         cause = ctx.auth_cause(scenario.provider, scenario.model, problem, headers)
         if len(attempts) > 1 and 200 <= seen.status < 300:
             cause += f" (its fallback {attempts[-1].provider},{attempts[-1].model} answered instead)"
+        if _headers_not_reproduced(sent) and problem.reason not in ("literal", "empty"):
+            return NOT_VERIFIED, _not_reproduced(sent, scenario, cause)
         return FAIL, cause
     if not 200 <= seen.status < 300:                                               # 3
-        return FAIL, _refusal(scenario, seen, primary, unreachable_reason(seen, attempts, ctx.via))
+        refusal = _refusal(scenario, seen, primary, unreachable_reason(seen, attempts, ctx.via))
+        if sent.unverified and primary is not None:   # the provider refused what CCR would not send
+            return NOT_VERIFIED, _not_reproduced(sent, scenario, refusal)
+        return FAIL, refusal
     served = attempts[-1] if attempts else None
     if len(attempts) > 1 or seen.fallback:                                         # 4
         how = (f"{primary.provider or scenario.provider},{primary.model} answered HTTP {primary.status}"
@@ -126,18 +134,36 @@ def _verdict(sent: Sent, seen: Exchange, attempts: list[Attempt], headers, ctx: 
     arrived = served.model if served else (seen.answer.get("model") if isinstance(seen.answer, dict) else None)
     if arrived is None:                                                            # 5
         return FAIL, "the answer names no model, so smoke cannot tell which one answered"
-    if not same_model(arrived, scenario.model):                                    # 6
+    # the mock records the exact model sent; only a real provider's answer may name it dated
+    if (arrived != scenario.model) if served else not same_model(arrived, scenario.model):   # 6
         backup = ctx.fallback_serving(scenario.route, arrived)
         if backup:
             return FALLBACK, (f"only through its fallback: {backup} answered instead of {scenario.expected}; "
                               "fix the route's own provider")
         return FAIL, f"model '{arrived}' arrived, but the route names '{scenario.model}'"
     if sent.unverified:                                                            # 7
-        names = ", ".join(f"'{n}'" for n in sent.unverified)
-        return NOT_VERIFIED, (f"ccrgen serve does not implement transformer {names} of provider "
-                              f"{scenario.provider}, so this is not the request CCR would send; "
-                              "run `ccrgen smoke --via ccr` to test it through CCR")
+        return NOT_VERIFIED, _not_reproduced(sent, scenario)
     return OK, None                                                                # 8
+
+
+def _headers_not_reproduced(sent: Sent) -> bool:
+    """Does the chain hold a built-in whose headers ccrgen serve does not send as CCR does?
+    Serve sends CCR's headers for every chain but those of the Vertex transformers (Google
+    Cloud credentials): a custom transformer's headers are probed, and outside its
+    pass-through CCR's `Anthropic` sets none (the Bearer token goes out, as from serve)."""
+    return any(name in facts.BUILTIN_TRANSFORMERS and name not in HEADERS_AS_CCR for name in sent.unverified)
+
+
+HEADERS_AS_CCR = frozenset({"Anthropic"})
+
+
+def _not_reproduced(sent: Sent, scenario, failed: str | None = None) -> str:
+    """Why a route is not verified: ccrgen serve does not send what CCR would; and, when the
+    provider refused what serve sent, that refusal (CCR's request may or may not fare better)."""
+    names = ", ".join(f"'{n}'" for n in sent.unverified)
+    text = (f"ccrgen serve does not implement transformer {names} of provider {scenario.provider}, so this is "
+            "not the request CCR would send; run `ccrgen smoke --via ccr` to test it through CCR")
+    return text if failed is None else f"{text} (what serve sent failed: {failed})"
 
 
 def unreachable_reason(seen: Exchange, attempts: list[Attempt], via: str) -> str | None:

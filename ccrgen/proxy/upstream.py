@@ -20,7 +20,7 @@ from functools import cached_property
 
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import env_references, providers_of
-from ccrgen.ccr.transformers import KEY_STAND_IN, CustomTransformer, from_source, probe_in_node
+from ccrgen.ccr.transformers import KEY_STAND_IN, PROBE_TIMEOUT_S, CustomTransformer, from_source, probe_in_node
 from ccrgen.proxy.builtins import (CCR_REQUEST_KEYS, CONFIG_HEADERS, UNDEFINED, Chain, Outgoing, ResponseChain, Step,
                                   implemented)
 
@@ -68,6 +68,53 @@ class Upstream:
 
     def response_chain(self, model: str, customs: dict[str, CustomTransformer]) -> ResponseChain:
         return self.headers_and_steps(model, customs)[1].responses()
+
+    def bypasses(self, model: str, registered) -> bool:
+        """CCR 2.0.0's pass-through (`shouldBypassTransformers`, dist/cli.js `hN`): the provider's
+        `use` list, once names nothing registers are dropped, is exactly the endpoint's own
+        transformer (`Anthropic`), and the model's `use` list is empty or that one too. CCR
+        then sends the client's request as it came (model and `stream` set), with the client's
+        headers, and hands the provider's answer back untouched (`bypass_request`)."""
+        def names(entries) -> list[str]:
+            return [n for n in (use_entry(e)[0] for e in entries) if n in registered]
+
+        return names(self.chain) == [ANTHROPIC] and names(self.model_chains.get(model, [])) in ([], [ANTHROPIC])
+
+
+ANTHROPIC = "Anthropic"   # the transformer of CCR's /v1/messages endpoint
+# Client headers the pass-through does not forward: CCR drops host and content-length; the
+# hop-by-hop ones belong to each connection (the HTTP client sets its own), as does the encoding.
+NOT_FORWARDED = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade",
+                           "te", "trailer", "proxy-connection", "proxy-authorization", "accept-encoding"})
+
+
+def bypass_request(body: dict, model: str, client_headers, key: str) -> tuple[dict, dict]:
+    """(body, headers) CCR 2.0.0 sends on its pass-through (`Upstream.bypasses`): the client's
+    body with `model` set to the provider's model and a falsy `stream` made false (CCR's
+    preHandler), key order kept; the client's headers (names lower-cased, as node gives them;
+    host and content-length dropped), then the Anthropic transformer's `auth`: `x-api-key` set
+    to the provider's key and the client's `authorization` removed, under CCR's own
+    `Authorization: Bearer <key>`. Empty values and an "undefined" one are not sent."""
+    out = dict(body)
+    out["model"] = model
+    if not out.get("stream"):
+        out["stream"] = False
+    forwarded: dict = {}
+    for name, value in client_headers.items():
+        lower = name.lower()
+        if lower in NOT_FORWARDED:
+            continue
+        forwarded[lower] = f"{forwarded[lower]}, {value}" if lower in forwarded else value
+    forwarded.pop("authorization", None)
+    forwarded["x-api-key"] = key
+    merged = {"Authorization": f"Bearer {key}", **forwarded}
+    headers = {"content-type": "application/json"}
+    for name, value in merged.items():
+        if value == "undefined" or (name in ("authorization", "Authorization") and "undefined" in str(value)):
+            continue
+        if value:
+            headers[name.lower()] = str(value)
+    return out, headers
 
 
 def request_headers(key: str, config_headers: dict | None) -> dict:
@@ -159,6 +206,11 @@ class UpstreamPlan:
     def secrets(self) -> list[str]:
         return [u.key for u in self.upstreams.values()]
 
+    @cached_property
+    def registered(self) -> frozenset:
+        """The transformer names CCR registers: its built-ins and the custom ones that loaded."""
+        return facts.BUILTIN_TRANSFORMERS | frozenset(self.customs)
+
 
 def plan(config: dict, raw_config: dict, env, node: str | None,
          file_overrides: dict[str, str] | None = None) -> UpstreamPlan:
@@ -178,6 +230,8 @@ def plan(config: dict, raw_config: dict, env, node: str | None,
     for name in sorted(used):
         if name in customs or implemented(name):
             continue
+        if name == ANTHROPIC and not any(name in missing for missing in unverified.values()):
+            continue   # only in chains CCR passes through, which ccrgen serve does as CCR does
         if name in facts.BUILTIN_TRANSFORMERS:
             notes.append(f"transformer {name!r} (built into CCR) is not implemented by ccrgen serve: "
                          "requests go out without it (not verified; use --via ccr)")
@@ -198,6 +252,7 @@ def _entries(upstream: Upstream) -> list:
 def _unverified(upstreams: dict[str, Upstream], customs: dict[str, CustomTransformer]) -> dict[str, list[str]]:
     """Per provider, the transformer names in its chains whose effect ccrgen serve does not reproduce."""
     table = {}
+    registered = facts.BUILTIN_TRANSFORMERS | frozenset(customs)
     for name, upstream in upstreams.items():
         missing = []
         for level, entries in [("provider", upstream.chain)] + [("model", c) for c in upstream.model_chains.values()]:
@@ -207,6 +262,9 @@ def _unverified(upstreams: dict[str, Upstream], customs: dict[str, CustomTransfo
                 if custom is not None:
                     # at model level CCR sends a `{body, config}` answer as the body itself
                     off = custom.changes_body or (level == "model" and custom.headers is not None)
+                elif used == ANTHROPIC:   # reproduced only as CCR's pass-through
+                    off = not all(upstream.bypasses(m, registered)
+                                  for m in set(upstream.models) | set(upstream.model_chains))
                 else:
                     off = used in facts.BUILTIN_TRANSFORMERS and not implemented(used)
                 if off and used not in missing:
@@ -278,4 +336,88 @@ def _load_customs(config, upstreams, node, overrides, notes) -> dict[str, Custom
             custom = CustomTransformer(path, result["name"], result.get("headers"),
                                        changes_body=bool(result.get("changesBody")))
         customs[custom.name] = custom
+    if node:
+        _probe_real_requests(node, config, upstreams, customs, entries, overrides)
     return customs
+
+
+# Runs each custom transformer's transformRequestIn, as CCR does, on requests like the ones
+# its providers really get (their names, URLs and models; tools, a stream, a system prompt,
+# thinking): does any come back changed, or with other headers than the first? One probe
+# request (transformers.PROBE_JS) cannot see a transformer that changes only some requests.
+VARIES_JS = r"""
+const entries = JSON.parse(process.argv[1]);
+const out = [];
+(async () => {
+  for (const entry of entries) {
+    let varies = false;
+    try {
+      const Module = require(require.resolve(entry.path));
+      const instance = new Module(entry.options || {});
+      if (typeof instance.transformRequestIn !== "function") { out.push(false); continue; }
+      let first;
+      for (const call of entry.calls) {
+        const request = JSON.parse(JSON.stringify(call.request));
+        const result = await instance.transformRequestIn(request, call.provider, {});
+        const body = result && result.body !== undefined ? result.body : result;
+        const headers = JSON.stringify((result && result.config && result.config.headers) || null,
+                                       (k, v) => v === undefined ? null : v);
+        if (first === undefined) first = headers;
+        if (JSON.stringify(body) !== JSON.stringify(call.request) || headers !== first) { varies = true; break; }
+      }
+    } catch (error) {
+      varies = true;   // it throws on some request: CCR answers that one with an error
+    }
+    out.push(varies);
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+"""
+MAX_PROBED_MODELS = 8
+
+
+def _probe_real_requests(node, config, upstreams, customs, entries, overrides) -> None:
+    """Mark as changing bodies (`changes_body`: not verified) each custom transformer that
+    changes, or sets other headers for, some request its providers would really get."""
+    import dataclasses
+    import json
+    import subprocess
+
+    from ccrgen.common import signals
+    from ccrgen.proxy.translate import request_to_openai
+
+    samples = [{"max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]},
+               {"max_tokens": 32000, "stream": True, "system": [{"type": "text", "text": "You are Claude Code."}],
+                "tools": [{"name": "Bash", "description": "run", "input_schema": {"type": "object"}}],
+                "messages": [{"role": "user", "content": "ls"}]},
+               {"max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2048},
+                "messages": [{"role": "user", "content": "think"}]}]
+    wanted = []
+    for entry in entries:
+        path = entry["path"]
+        custom = next((c for c in customs.values() if c.path == path), None)
+        if custom is None or custom.changes_body:
+            continue
+        calls = []
+        for upstream in upstreams.values():
+            if custom.name not in {use_entry(e)[0] for e in _entries(upstream)}:
+                continue
+            provider = {"name": upstream.provider, "baseUrl": upstream.url, "apiKey": KEY_STAND_IN,
+                        "models": upstream.models}
+            for model in (upstream.models or ["m"])[:MAX_PROBED_MODELS]:
+                calls += [{"request": request_to_openai(sample, model), "provider": provider} for sample in samples]
+        if calls:
+            wanted.append((custom, {"path": overrides.get(path, path), "calls": calls,
+                                    "options": entry.get("options") if isinstance(entry.get("options"), dict) else {}}))
+    if not wanted:
+        return
+    try:
+        done = signals.run([node, "-e", VARIES_JS, json.dumps([w for _, w in wanted])], timeout=PROBE_TIMEOUT_S)
+        answer = json.loads(done.stdout or "null")
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        answer = None
+    if not (isinstance(answer, list) and len(answer) == len(wanted)):
+        answer = [True] * len(wanted)   # cannot tell: not verified rather than ok
+    for (custom, _), varies in zip(wanted, answer):
+        if varies:
+            customs[custom.name] = dataclasses.replace(custom, changes_body=True)

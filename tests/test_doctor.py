@@ -62,8 +62,10 @@ def test_guide_config_verbatim_and_an_unset_key_give_the_two_errors(cli, tmp_hom
 def test_correct_setup_with_ccr_running_is_all_ok(cli, tmp_home, ccr_cmd):
     port = free_port()
     install(cli, tmp_home, port)
+    from test_doctor_scenarios import on_path
+
     with CcrServer(tmp_home, ccr_cmd, env={"HICAP_API_KEY": KEY}, port=port):
-        code, results = doctor(cli, tmp_home, env={"HICAP_API_KEY": KEY})
+        code, results = doctor(cli, tmp_home, env=on_path(HICAP_API_KEY=KEY))
     assert code == 0, results
     assert with_status(results, "error") == [] and with_status(results, "warning") == [], results
     assert any(r["check"] == "server" and "answers on" in r["message"] for r in results)

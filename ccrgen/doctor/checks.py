@@ -195,10 +195,10 @@ def transformers(s: Situation) -> list[CheckResult]:
     if s.config is None:
         return []
     from ccrgen.ccr.runner import find_node
-    from ccrgen.ccr.transformers import load_in_node
 
     node = find_node()
     results = []
+    candidates: list[tuple[str, dict]] = []
     entries = s.config.get("transformers")
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
         path = entry.get("path") if isinstance(entry, dict) else None
@@ -231,18 +231,73 @@ def transformers(s: Situation) -> list[CheckResult]:
             results.append(CheckResult("transformers", WARNING, f"cannot try {path}: node is not installed",
                                        "install Node.js 20 or later"))
             continue
-        loaded = load_in_node(node, path, entry.get("options") if isinstance(entry.get("options"), dict) else None)
-        if loaded.error:
-            results.append(CheckResult("transformers", ERROR, f"{path} does not load: {loaded.error}",
-                                       "fix the file (`node --check` shows syntax errors), or rebuild it with ccrgen"))
-        elif not loaded.name:
-            results.append(CheckResult("transformers", ERROR, f"{path} loads but has no name; CCR refuses it",
-                                       "give the class a `name`"))
-        else:
-            s.loaded[path] = loaded
-            results.append(CheckResult("transformers", OK, f"{path} loads as '{loaded.name}'"))
+        candidates.append((path, entry))
+    results += _load_as_ccr(node, candidates, s)
     results += _use_names(s)
     return results
+
+
+def _load_as_ccr(node: str, candidates: list[tuple[str, dict]], s: Situation) -> list[CheckResult]:
+    """Each file constructed exactly as CCR 2.0.0 constructs it when it starts (the options as
+    config.json has them: `new Module(undefined)` for an entry without options), then, for
+    those that load, run once (load_in_node) for the headers it sends."""
+    from ccrgen.ccr.transformers import load_in_node
+    from ccrgen.doctor import probe
+
+    if not candidates:
+        return []
+    constructed = probe.construct_as_ccr(
+        node, [{"path": path, **({"options": entry["options"]} if "options" in entry else {})}
+               for path, entry in candidates])
+    results = []
+    for i, (path, entry) in enumerate(candidates):
+        built = constructed[i] if constructed is not None else None
+        if built is None:
+            results.append(CheckResult("transformers", WARNING, f"cannot try {path}: node did not answer "
+                                       "(a file that hangs or prints while it loads?)",
+                                       f"run `node -e 'require(\"{path}\")'` to see what it does"))
+            continue
+        if not built.get("ok"):
+            results.append(CheckResult("transformers", ERROR, f"{path} does not load in CCR: {built.get('error')}",
+                                       _load_hint(built, entry)))
+            continue
+        if not built.get("name"):
+            results.append(CheckResult("transformers", ERROR, f"{path} loads but has no name; CCR refuses it",
+                                       "set `this.name` in the constructor (or a `name` property on the class instance)"))
+            continue
+        options = entry.get("options") if isinstance(entry.get("options"), dict) else None
+        loaded = load_in_node(node, path, options)
+        if loaded.error == "node did not answer":   # it loads (above); only its headers are unknown
+            from ccrgen.ccr.transformers import CustomTransformer
+
+            s.loaded[path] = CustomTransformer(path, built["name"], None)
+            results.append(CheckResult("transformers", OK, f"{path} loads as '{built['name']}' (the headers it "
+                                       "sends could not be read: it prints or hangs when run; --online assumes Bearer)"))
+            continue
+        if loaded.error:
+            results.append(CheckResult("transformers", ERROR, f"{path} loads as '{built['name']}' but fails on a "
+                                       f"request: {loaded.error}", "fix its transformRequestIn"))
+            continue
+        s.loaded[path] = loaded
+        results.append(CheckResult("transformers", OK, f"{path} loads as '{loaded.name}'"))
+    return results
+
+
+def _load_hint(built: dict, entry: dict) -> str:
+    error = str(built.get("error") or "")
+    if built.get("step") == "require":
+        if "Cannot find module" in error:
+            return "a module it requires is missing: install it next to the file, or fix the require"
+        if built.get("kind") == "SyntaxError":
+            return "fix the syntax error (`node --check FILE` shows where); CCR needs CommonJS: module.exports = class ..."
+        return "it throws while CCR requires it: fix the code that runs at load time"
+    if "not a class" in error or "not a constructor" in error:
+        return ("CCR calls `new` on module.exports: export a class, module.exports = class { constructor(options) {...} }"
+                " (an ES module's `export default` is not enough)")
+    if "options" not in entry and ("undefined" in error or "null" in error):
+        return ("CCR passes no options when the entry has none (`new Module(undefined)`): give the entry "
+                "\"options\": {} or default the constructor's parameter (constructor(options = {}))")
+    return "fix its constructor: CCR constructs it once at start and skips it when that throws"
 
 
 def _use_names(s: Situation) -> list[CheckResult]:
@@ -295,13 +350,46 @@ def tools(s: Situation) -> list[CheckResult]:
                                    f"npm install -g {facts.CCR_NPM_PACKAGE}@{facts.CCR_VERSION}"))
     else:
         results.append(CheckResult("tools", OK, f"ccr {ccr_version or '(version unknown)'}"))
+    if ccr is not None and _which("ccr", s.env) is None and not s.env.get("CCRGEN_CCR"):
+        results.append(CheckResult("tools", WARNING, f"ccr is not on PATH (ccrgen found {install.cli or ccr[-1]}): "
+                                   "`ccr start` and `ccr code` will not run from this shell",
+                                   f"npm install -g {facts.CCR_NPM_PACKAGE}@{facts.CCR_VERSION}"))
+    results += _other_ccrs(s, install)
     claude = find_claude()
     if claude is None:
         results.append(CheckResult("tools", WARNING, "claude (Claude Code) is not installed",
                                    f"npm install -g {facts.CLAUDE_NPM_PACKAGE}"))
+    elif _which("claude", s.env) is None and not s.env.get("CCRGEN_CLAUDE"):
+        results.append(CheckResult("tools", WARNING, f"claude is not on PATH (ccrgen found {claude}, `ccr code` "
+                                   "and you will not)", f"npm install -g {facts.CLAUDE_NPM_PACKAGE}, or add "
+                                   f"{Path(claude).parent} to PATH"))
     else:
         results.append(CheckResult("tools", OK, f"claude {program_version([claude]) or '(version unknown)'}"))
     return results
+
+
+def _other_ccrs(s: Situation, install) -> list[CheckResult]:
+    """Two `ccr` on PATH (a global npm install and another one): the first one runs."""
+    from ccrgen.ccr.installed import describe
+    from ccrgen.errors import CcrgenError
+
+    seen: dict[str, str] = {}
+    for folder in s.env.get("PATH", "").split(os.pathsep):
+        candidate = Path(folder or ".") / "ccr"
+        if not (candidate.is_file() and os.access(candidate, os.X_OK)):
+            continue
+        try:
+            found = describe(candidate)
+        except CcrgenError:
+            found = None
+        if found is not None and found.cli is not None:
+            seen.setdefault(str(found.cli), f"{candidate} ({found.label})")
+    if len(seen) < 2:
+        return []
+    first, *rest = seen.values()
+    return [CheckResult("tools", WARNING, f"{len(seen)} CCR installs on PATH: {first} runs; also {', '.join(rest)}",
+                        "remove the one you do not use (npm uninstall -g, or the other prefix), so `ccr` is "
+                        "the one you configured")]
 
 
 @check
@@ -318,7 +406,12 @@ def server(s: Situation) -> list[CheckResult]:
     listener = probe.port_listener("127.0.0.1", port)
     pid_file = s.ccr_dir / facts.PID_FILE_NAME
     pid = _read_pid(pid_file)
-    if not listener.reachable:
+    if not listener.reachable and pid and probe.pid_alive(pid):
+        # `ccr code` sees the pid file, takes the port from config.json and finds nothing there
+        results.append(CheckResult("server", ERROR, f"CCR runs (pid {pid}) but not on port {port}, the PORT in "
+                                   f"config.json: `ccr code` and clients using that port get 'connection refused'",
+                                   "restart it so it reads config.json again: `ccr restart`"))
+    elif not listener.reachable:
         results.append(CheckResult("server", WARNING, f"nothing is listening on port {port}: CCR is not running",
                                    "start it: `ccr start`"))
     elif listener.ccr_version is None:
@@ -453,3 +546,147 @@ def upstream_headers(provider: dict, model: str, loaded: dict) -> dict[str, str]
                         str(provider.get("api_key") or ""), [], chain, per_model)
     headers, _steps = upstream.headers_and_steps(model, {t.name: t for t in loaded.values()})
     return headers
+
+
+# Claude Code ignores ANTHROPIC_BASE_URL when one of these is on: it talks to the cloud
+# provider instead of CCR, with `ccr code` too (CCR 2.0.0's settings "unset" it as undefined,
+# which JSON drops). Verified: CLAUDE_CODE_USE_BEDROCK=1 and `ccr code -p` never reach CCR.
+CLOUD_SWITCHES = ("CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CODE_USE_FOUNDRY")
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0"}
+
+
+def _which(name: str, env: Mapping[str, str]) -> str | None:
+    import shutil
+
+    return shutil.which(name, path=env.get("PATH", os.defpath))
+
+
+def _claude_settings_env(s: Situation) -> list[tuple[str, dict]]:
+    """(file, env) of the Claude Code settings files plain `claude` run here reads, lowest
+    precedence first: ~/.claude/settings.json, then ./.claude/settings.json and settings.local.json."""
+    import json
+
+    home = Path(s.env.get("HOME") or Path.home())
+    files = [home / ".claude" / "settings.json", Path.cwd() / ".claude" / "settings.json",
+             Path.cwd() / ".claude" / "settings.local.json"]
+    out, seen = [], set()
+    for path in files:
+        if path.resolve() in seen or not path.is_file():
+            continue
+        seen.add(path.resolve())
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        env = data.get("env") if isinstance(data, dict) else None
+        if isinstance(env, dict):
+            out.append((str(path), {str(k): str(v) for k, v in env.items() if v is not None}))
+    return out
+
+
+def _short(value: str) -> str:
+    from ccrgen.common.secrets import is_reference
+
+    if "$" in value and is_reference(value.strip()):
+        return f"the literal text '{value}'"
+    return f"'{value[:3]}…' ({len(value)} characters)" if len(value) > 6 else "a short value"
+
+
+@check
+def claude_code(s: Situation) -> list[CheckResult]:
+    """What Claude Code sends CCR, by `ccr code` from this shell and by plain `claude`."""
+    if s.config is None:
+        return []
+    from ccrgen.ccr.config import interpolate
+
+    results = []
+    port = configured_port(s)
+    ccr_url = f"http://127.0.0.1:{port}"
+    raw_key = s.config.get("APIKEY")
+    raw_key = raw_key if isinstance(raw_key, str) else ""
+    ccr_env, where = judged_environment(s)
+    expected = interpolate(raw_key, ccr_env) if raw_key else ""
+
+    # `ccr code`: CCR 2.0.0 runs CLAUDE_PATH (config.json, else the environment) or `claude`
+    # through /bin/sh, with --settings {env: ANTHROPIC_BASE_URL=http://127.0.0.1:PORT,
+    # ANTHROPIC_AUTH_TOKEN=APIKEY interpolated in *this* shell, or "test"}.
+    claude_path = s.config.get("CLAUDE_PATH") or s.env.get("CLAUDE_PATH") or ""
+    if claude_path:
+        found = claude_path if os.access(claude_path, os.X_OK) else _which(claude_path, s.env)
+    else:
+        found = _which("claude", s.env)
+    if found is None:
+        what = f"CLAUDE_PATH {claude_path}" if claude_path else "`claude`"
+        results.append(CheckResult("claude code", WARNING,
+                                   f"`ccr code` runs {what}, which this shell cannot find: it stops with "
+                                   f"'claude: not found'",
+                                   f"npm install -g {facts.CLAUDE_NPM_PACKAGE}, or put it on PATH "
+                                   "(or set CLAUDE_PATH in config.json to its full path)"))
+    token = interpolate(raw_key, s.env) if raw_key else "test"
+    if expected and token != expected:
+        from ccrgen.ccr.config import env_references
+
+        unset = [n for n in env_references(raw_key) if not s.env.get(n)]
+        why = (f"${unset[0]} is not set in this shell, so `ccr code` gives Claude Code the literal text "
+               f"'{raw_key}' as its token" if unset else
+               "`ccr code` from this shell gives Claude Code another APIKEY than the one CCR runs with")
+        results.append(CheckResult("claude code", ERROR,
+                                   f"{why}: CCR, which has APIKEY from {where.split(' (')[0]}, answers 401 Invalid API key",
+                                   f"export {(unset or ['the same variables'])[0]} in this shell with the value CCR "
+                                   "started with (or `ccr restart` from a shell that has the right one)"))
+    elif found is not None:
+        results.append(CheckResult("claude code", OK, f"`ccr code` from this shell points Claude Code at {ccr_url}"
+                                   + (" with CCR's APIKEY" if expected else "")))
+
+    # plain `claude`: this shell's environment, overridden by the settings files' env
+    effective, source = dict(s.env), {}
+    for file, env in _claude_settings_env(s):
+        effective.update(env)
+        source.update({k: file for k in env})
+    origin = lambda name: source.get(name, "this shell")  # noqa: E731
+    switches = [n for n in CLOUD_SWITCHES if effective.get(n, "").strip().lower() not in ("", "0", "false", "no")]
+    for name in switches:
+        results.append(CheckResult("claude code", ERROR,
+                                   f"{name}={effective[name]} ({origin(name)}): Claude Code talks to the cloud "
+                                   "provider and never reaches CCR, with `ccr code` too",
+                                   f"unset {name} (`unset {name}`, or remove it from {origin(name)})"))
+    base = effective.get("ANTHROPIC_BASE_URL", "").strip()
+    if not base:
+        results.append(CheckResult("claude code", OK, "plain `claude` does not go through CCR (ANTHROPIC_BASE_URL is "
+                                   "not set); `ccr code`, or `eval \"$(ccr activate)\"` first, does"))
+        return results
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    try:
+        base_port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        base_port = None
+    if (parts.hostname or "") not in LOOPBACK or base_port != port:
+        results.append(CheckResult("claude code", WARNING,
+                                   f"plain `claude` goes to ANTHROPIC_BASE_URL={base} ({origin('ANTHROPIC_BASE_URL')}),"
+                                   f" not to CCR at {ccr_url}",
+                                   f"set ANTHROPIC_BASE_URL={ccr_url} there, or use `ccr code`"))
+        return results
+    # Claude Code sends ANTHROPIC_AUTH_TOKEN as Authorization: Bearer (which CCR reads first),
+    # else ANTHROPIC_API_KEY as x-api-key; with neither it asks to log in.
+    bearer, api_key = effective.get("ANTHROPIC_AUTH_TOKEN", ""), effective.get("ANTHROPIC_API_KEY", "")
+    sent_name = "ANTHROPIC_AUTH_TOKEN" if bearer else "ANTHROPIC_API_KEY" if api_key else None
+    sent = bearer or api_key
+    if sent_name is None:
+        results.append(CheckResult("claude code", ERROR if expected else WARNING,
+                                   f"plain `claude` goes to CCR ({base}) with no ANTHROPIC_AUTH_TOKEN or "
+                                   "ANTHROPIC_API_KEY: it says 'Not logged in · Please run /login'"
+                                   + (" (and CCR wants its APIKEY)" if expected else ""),
+                                   f"set ANTHROPIC_AUTH_TOKEN={'<CCR APIKEY>' if expected else 'any-text'} next to "
+                                   f"ANTHROPIC_BASE_URL ({origin('ANTHROPIC_BASE_URL')})"))
+    elif expected and sent != expected:
+        results.append(CheckResult("claude code", ERROR,
+                                   f"plain `claude` sends {sent_name} ({origin(sent_name)}) = {_short(sent)}, not "
+                                   "CCR's APIKEY: CCR answers 401 Invalid API key",
+                                   f"set {sent_name} to the value of APIKEY in config.json"
+                                   + (" (ANTHROPIC_AUTH_TOKEN wins over ANTHROPIC_API_KEY)" if bearer and api_key else "")))
+    else:
+        results.append(CheckResult("claude code", OK, f"plain `claude` goes to CCR ({base}) with "
+                                   + ("CCR's APIKEY" if expected else "a token (CCR has no APIKEY)")))
+    return results

@@ -127,3 +127,44 @@ def post_json(url: str, body: dict, headers: dict, timeout: float) -> tuple[int 
         return None, "timed out", time.perf_counter() - start
     except (urllib.error.URLError, OSError) as exc:
         return None, str(getattr(exc, "reason", exc)), time.perf_counter() - start
+
+
+# CCR 2.0.0's registerTransformerFromConfig, step by step: require(require.resolve(path)), then
+# `new Module(options)` with the options exactly as config.json has them (undefined when the
+# entry has none), then the instance must have a name. Paths and options arrive as argv (JSON).
+CONSTRUCT_JS = r"""
+const entries = JSON.parse(process.argv[1]);
+const MARK = process.argv[2];
+const out = [];
+for (const entry of entries) {
+  let step = "require";
+  try {
+    const Module = require(require.resolve(entry.path));
+    step = "new";
+    if (typeof Module !== "function") throw new TypeError(`module.exports is ${Module === null ? "null" : typeof Module}, not a class`);
+    const instance = "options" in entry ? new Module(entry.options) : new Module();
+    step = "name";
+    out.push({ok: true, name: instance && instance.name ? String(instance.name) : null});
+  } catch (error) {
+    out.push({ok: false, step, kind: String(error && error.name || ""), error: String(error && error.message || error).split("\n")[0]});
+  }
+}
+require("fs").writeSync(1, "\n" + MARK + JSON.stringify(out) + "\n");
+process.exit(0);
+"""
+_MARK = "@@ccrgen-construct@@"
+
+
+def construct_as_ccr(node: str, entries: list[dict], timeout: float = 15) -> list[dict] | None:
+    """Each transformers entry ({path[, options]}) constructed as CCR 2.0.0 does when it starts:
+    {ok, name} or {ok: False, step: require|new, error}; None when node does not answer."""
+    import subprocess
+
+    from ccrgen.common import signals
+
+    try:
+        done = signals.run([node, "-e", CONSTRUCT_JS, json.dumps(entries), _MARK], timeout=timeout)
+        answer = json.loads((done.stdout or "").rpartition(_MARK)[2] or "null")
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    return answer if isinstance(answer, list) and len(answer) == len(entries) else None

@@ -367,3 +367,37 @@ def test_an_endpoint_no_real_api_answers_at_fails_in_both_ways(cli, tmp_path, vi
     assert routes["webSearch"]["verdict"] == "FAIL", routes["webSearch"]
     assert "x-api-key" in routes["webSearch"]["problem"] and "Anthropic" in routes["webSearch"]["problem"]
     assert done.returncode == 1
+
+
+HEADER_TRANSFORMER = """class Header {
+  constructor(options) {
+    %(constructor)s
+    this.name = "hdr";
+  }
+  async transformRequestIn(request, provider) {
+    %(request)s
+    return {body: request, config: {headers: {"api-key": provider.apiKey, "Authorization": undefined}}};
+  }
+}
+module.exports = Header;
+"""
+
+
+@pytest.mark.parametrize("via_args", VIAS, indirect=True)
+@pytest.mark.parametrize("constructor, request_code, expected", [
+    # CCR calls new Module(undefined) for an entry without options and skips a file that throws
+    ("this.prefix = options.prefix || '';", "", "FAIL"),
+    # CCR sets a logger on every instance; a transformer may log through it
+    ("", "this.logger.info('sending');", "ok"),
+    # what a file prints to stdout while it loads does not change what CCR does
+    ("console.log('loaded');", "", "ok"),
+])
+def test_a_custom_transformer_is_loaded_as_ccr_loads_it(cli, tmp_path, via_args, constructor, request_code, expected):
+    (tmp_path / "hdr.js").write_text(HEADER_TRANSFORMER % {"constructor": constructor, "request": request_code})
+    config = write_json(tmp_path / "config.json", {
+        "transformers": [{"path": str(tmp_path / "hdr.js")}],
+        "Providers": [{"name": "hicap", "api_base_url": "https://api.hicap.ai/v1/chat/completions",
+                       "api_key": KEY, "models": ["claude-sonnet-4.5"], "transformer": {"use": ["hdr"]}}],
+        "Router": {"default": "hicap,claude-sonnet-4.5"}})
+    done = cli("smoke", "--config", config, "--mock-upstream", "--format", "json", *via_args)
+    assert routes_of(done)["default"]["verdict"] == expected, done.stdout + done.stderr

@@ -1,9 +1,10 @@
-"""What a custom transformer does to a request, found by running it once in node exactly as
+"""What a custom transformer does to a request, found by running it in node exactly as
 CCR 2.0.0 does (`require(require.resolve(path))`, `new Module(options)`, then
 `transformRequestIn(request, provider, context)`) with a stand-in for the provider's key.
-Used by the proxy (which headers to send) and by `ccrgen import` (is this file a header-auth
-transformer ccrgen can render itself?). Without node, a ccrgen-rendered header transformer
-is still recognised from its source.
+The one place ccrgen runs transformers: the proxy (which headers to send; does it treat some
+requests differently?), `doctor` (does it load, and why not) and `ccrgen import` (is this file
+a header-auth transformer ccrgen can render itself?). Without node, a ccrgen-rendered header
+transformer is still recognised from its source.
 """
 
 from __future__ import annotations
@@ -17,38 +18,90 @@ from pathlib import Path
 KEY_STAND_IN = "__ccrgen_key_stand_in__"
 PROBE_TIMEOUT_S = 15   # a transformer that hangs in require/new/transformRequestIn is given up
 
-# Runs each custom transformer as CCR does and prints the headers its transformRequestIn
-# returns. Paths and options arrive as argv (JSON), never inside the source.
+# Runs each custom transformer as CCR 2.0.0's registerTransformerFromConfig does:
+# require(require.resolve(path)), `new Module(options)` with the options exactly as config.json
+# has them (undefined when the entry has none), a logger set on the instance, a name required;
+# then its transformRequestIn on each of the entry's `calls`. The first call gives the headers
+# it sets and whether it changes the body; a later call that changes the body, sets other
+# headers or throws marks it `varies` (it treats some requests differently). The answer is
+# written after a mark and node exits, so a transformer that prints or keeps a timer running
+# cannot spoil it. Paths, options and requests arrive as argv (JSON), never inside the source.
 PROBE_JS = r"""
 const entries = JSON.parse(process.argv[1]);
-const out = [];
+const MARK = process.argv[2];
+const noop = () => {};
+const LOGGER = {trace: noop, debug: noop, info: noop, warn: noop, error: noop, fatal: noop, log: noop};
+LOGGER.child = () => LOGGER;
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+function headersOf(result) {
+  const config = result && result.config;
+  if (!config || !config.headers) return null;
+  const headers = {};
+  for (const [k, v] of Object.entries(config.headers)) headers[k] = v === undefined ? null : String(v);
+  return headers;
+}
 (async () => {
+  const out = [];
   for (const entry of entries) {
+    let step = "require", name = null;
     try {
       const Module = require(require.resolve(entry.path));
-      const instance = new Module(entry.options || {});
-      let headers = null, changesBody = false;
-      if (typeof instance.transformRequestIn === "function") {
-        const request = {model: "m", messages: [{role: "user", content: "hi"}]};
-        const before = JSON.stringify(request);
-        const provider = {name: entry.provider, baseUrl: entry.url, apiKey: entry.key, models: []};
-        const result = await instance.transformRequestIn(request, provider, {});
-        const config = result && result.config;
-        if (config && config.headers) {
-          headers = {};
-          for (const [k, v] of Object.entries(config.headers)) headers[k] = v === undefined ? null : String(v);
+      step = "new";
+      if (typeof Module !== "function")
+        throw new TypeError(`module.exports is ${Module === null ? "null" : typeof Module}, not a class`);
+      const instance = new Module(entry.options);
+      if (instance && typeof instance === "object") instance.logger = LOGGER;
+      name = instance && instance.name ? String(instance.name) : null;
+      const result = {ok: true, name, headers: null, changesBody: false, varies: false};
+      if (name && typeof instance.transformRequestIn === "function") {
+        step = "transformRequestIn";
+        let first;
+        for (const [i, call] of (entry.calls || []).entries()) {
+          let back;
+          try {
+            back = await instance.transformRequestIn(JSON.parse(JSON.stringify(call.request)), call.provider, {});
+          } catch (error) {
+            if (i === 0) throw error;
+            result.varies = true;   // it throws on some requests: CCR answers those with an error
+            break;
+          }
+          const body = back && back.body !== undefined ? back.body : back;
+          const headers = headersOf(back);
+          if (i === 0) {
+            result.headers = headers;
+            result.changesBody = !same(body, call.request);
+            first = JSON.stringify(headers);
+          } else if (!same(body, call.request) || JSON.stringify(headers) !== first) {
+            result.varies = true;
+            break;
+          }
         }
-        const body = result && result.body !== undefined ? result.body : result;
-        changesBody = JSON.stringify(body) !== before;
       }
-      out.push({ok: true, name: instance.name ?? null, headers, changesBody});
+      out.push(result);
     } catch (error) {
-      out.push({ok: false, error: String(error && error.message || error).split("\n")[0]});
+      out.push({ok: false, step, name, kind: String(error && error.name || ""),
+                error: String(error && error.message || error).split("\n")[0]});
     }
   }
-  process.stdout.write(JSON.stringify(out));
+  require("fs").writeSync(1, "\n" + MARK + JSON.stringify(out) + "\n");
+  process.exit(0);
 })();
 """
+MARK = "@@ccrgen-probe@@"
+PROBE_REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def probe_entry(path: str, entry: dict | None = None, calls: list[dict] | None = None) -> dict:
+    """What `probe_in_node` runs for one `transformers` entry: the file at `path` with the
+    entry's options as config.json has them (none when it has none), and `calls` (requests
+    with the provider CCR passes along; default: one small request)."""
+    spec: dict = {"path": path}
+    if entry is not None and "options" in entry:
+        spec["options"] = entry["options"]
+    spec["calls"] = calls if calls is not None else [
+        {"request": PROBE_REQUEST, "provider": {"name": "provider", "baseUrl": "", "apiKey": KEY_STAND_IN, "models": []}}]
+    return spec
+
 
 HEADER_IN_SOURCE = re.compile(r'const HEADER = ("[^"]*");\s*const PREFIX = ("[^"]*");')
 
@@ -76,8 +129,8 @@ def probe_in_node(node: str, probes: list[dict], timeout: float = PROBE_TIMEOUT_
     answer: list = []
     if wanted:
         try:
-            done = signals.run([node, "-e", PROBE_JS, json.dumps(wanted)], timeout=timeout)
-            answer = json.loads(done.stdout or "null")
+            done = signals.run([node, "-e", PROBE_JS, json.dumps(wanted), MARK], timeout=timeout)
+            answer = json.loads((done.stdout or "").rpartition(MARK)[2] or "null")
         except (OSError, subprocess.TimeoutExpired, ValueError):
             return None
         if not (isinstance(answer, list) and len(answer) == len(wanted)):
@@ -119,31 +172,25 @@ def header_auth_of(custom: CustomTransformer) -> tuple[str, str] | None:
     return header, value[: -len(KEY_STAND_IN)]
 
 
-def load_in_node(node: str, path: str, options: dict | None) -> CustomTransformer:
-    """One transformer as CCR 2.0.0 loads it: its name and headers, or why it does not load."""
-    result = (probe_in_node(node, [{"path": path, "options": options or {}, "key": KEY_STAND_IN,
-                                    "provider": "provider", "url": ""}]) or [None])[0]
-    if result is None:
-        return CustomTransformer(path, None, None, error="node did not answer")
+def as_custom(path: str, result: dict) -> CustomTransformer:
+    """A probe result as what the proxy and import use (`error` set when it does not load)."""
     if not result.get("ok"):
-        return CustomTransformer(path, None, None, error=result.get("error"))
+        return CustomTransformer(path, result.get("name"), None, error=result.get("error"))
     return CustomTransformer(path, result.get("name"), result.get("headers"),
-                             changes_body=bool(result.get("changesBody")))
+                             changes_body=bool(result.get("changesBody") or result.get("varies")))
 
 
 def probe(entries: list[dict], node: str | None) -> list[CustomTransformer | None]:
     """Each `transformers` entry ({path, options}) as CCR would load it; None for one that
     cannot be examined (no node and not a ccrgen file, or it does not load)."""
-    probes = [{"path": str(Path(e["path"]).expanduser()), "options": e.get("options") or {},
-               "key": KEY_STAND_IN, "provider": "provider", "url": ""} for e in entries]
-    results = probe_in_node(node, probes) if node and probes else None
+    paths = [str(Path(e["path"]).expanduser()) for e in entries]
+    results = probe_in_node(node, [probe_entry(p, e) for p, e in zip(paths, entries)]) if node and entries else None
     out = []
-    for entry, spec, result in zip(entries, probes, results or [None] * len(entries)):
+    for entry, path, result in zip(entries, paths, results or [None] * len(entries)):
         if result is None:
-            out.append(from_source(entry["path"], spec["path"]))
+            out.append(from_source(entry["path"], path))
         elif result.get("ok") and result.get("name"):
-            out.append(CustomTransformer(entry["path"], result["name"], result.get("headers"),
-                                         changes_body=bool(result.get("changesBody"))))
+            out.append(as_custom(entry["path"], result))
         else:
             out.append(None)
     return out

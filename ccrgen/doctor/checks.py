@@ -238,24 +238,25 @@ def transformers(s: Situation) -> list[CheckResult]:
 
 
 def _load_as_ccr(node: str, candidates: list[tuple[str, dict]], s: Situation) -> list[CheckResult]:
-    """Each file constructed exactly as CCR 2.0.0 constructs it when it starts (the options as
-    config.json has them: `new Module(undefined)` for an entry without options), then, for
-    those that load, run once (load_in_node) for the headers it sends."""
-    from ccrgen.ccr.transformers import load_in_node
-    from ccrgen.doctor import probe
+    """Each file loaded exactly as CCR 2.0.0 loads it when it starts (the options as config.json
+    has them: `new Module(undefined)` for an entry without options), then run once on a request
+    for the headers it sends (ccrgen.ccr.transformers, one node run for all)."""
+    from ccrgen.ccr.transformers import as_custom, probe_entry, probe_in_node
 
     if not candidates:
         return []
-    constructed = probe.construct_as_ccr(
-        node, [{"path": path, **({"options": entry["options"]} if "options" in entry else {})}
-               for path, entry in candidates])
+    answers = probe_in_node(node, [probe_entry(path, entry) for path, entry in candidates])
     results = []
     for i, (path, entry) in enumerate(candidates):
-        built = constructed[i] if constructed is not None else None
+        built = answers[i] if answers is not None else None
         if built is None:
             results.append(CheckResult("transformers", WARNING, f"cannot try {path}: node did not answer "
-                                       "(a file that hangs or prints while it loads?)",
+                                       "(a file that hangs while it loads?)",
                                        f"run `node -e 'require(\"{path}\")'` to see what it does"))
+            continue
+        if not built.get("ok") and built.get("step") == "transformRequestIn":
+            results.append(CheckResult("transformers", ERROR, f"{path} loads as '{built.get('name')}' but fails on a "
+                                       f"request: {built.get('error')}", "fix its transformRequestIn"))
             continue
         if not built.get("ok"):
             results.append(CheckResult("transformers", ERROR, f"{path} does not load in CCR: {built.get('error')}",
@@ -265,20 +266,7 @@ def _load_as_ccr(node: str, candidates: list[tuple[str, dict]], s: Situation) ->
             results.append(CheckResult("transformers", ERROR, f"{path} loads but has no name; CCR refuses it",
                                        "set `this.name` in the constructor (or a `name` property on the class instance)"))
             continue
-        options = entry.get("options") if isinstance(entry.get("options"), dict) else None
-        loaded = load_in_node(node, path, options)
-        if loaded.error == "node did not answer":   # it loads (above); only its headers are unknown
-            from ccrgen.ccr.transformers import CustomTransformer
-
-            s.loaded[path] = CustomTransformer(path, built["name"], None)
-            results.append(CheckResult("transformers", OK, f"{path} loads as '{built['name']}' (the headers it "
-                                       "sends could not be read: it prints or hangs when run; --online assumes Bearer)"))
-            continue
-        if loaded.error:
-            results.append(CheckResult("transformers", ERROR, f"{path} loads as '{built['name']}' but fails on a "
-                                       f"request: {loaded.error}", "fix its transformRequestIn"))
-            continue
-        s.loaded[path] = loaded
+        s.loaded[path] = loaded = as_custom(path, built)
         results.append(CheckResult("transformers", OK, f"{path} loads as '{loaded.name}'"))
     return results
 

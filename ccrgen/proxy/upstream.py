@@ -20,7 +20,7 @@ from functools import cached_property
 
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import env_references, providers_of
-from ccrgen.ccr.transformers import KEY_STAND_IN, PROBE_TIMEOUT_S, CustomTransformer, from_source, probe_in_node
+from ccrgen.ccr.transformers import KEY_STAND_IN, CustomTransformer, as_custom, from_source, probe_entry, probe_in_node
 from ccrgen.proxy.builtins import (CCR_REQUEST_KEYS, CONFIG_HEADERS, UNDEFINED, Chain, Outgoing, ResponseChain, Step,
                                   implemented)
 
@@ -313,9 +313,7 @@ def _load_customs(config, upstreams, node, overrides, notes) -> dict[str, Custom
     entries = [t for t in config.get("transformers") or [] if isinstance(t, dict) and isinstance(t.get("path"), str)]
     if not entries:
         return {}
-    probes = [{"path": overrides.get(t["path"], t["path"]),
-               "options": t.get("options") if isinstance(t.get("options"), dict) else {},
-               "key": KEY_STAND_IN, "provider": "provider", "url": ""} for t in entries]
+    probes = [probe_entry(overrides.get(t["path"], t["path"]), t) for t in entries]
     results = probe_in_node(node, probes) if node else None
     customs = {}
     for entry, probe, result in zip(entries, probes, results or [None] * len(entries)):
@@ -325,6 +323,10 @@ def _load_customs(config, upstreams, node, overrides, notes) -> dict[str, Custom
             if custom is None:
                 notes.append(f"transformer {path}: node is not available to load it; its headers are not applied")
                 continue
+        elif not result.get("ok") and result.get("step") == "transformRequestIn" and result.get("name"):
+            notes.append(f"transformer {path} loads as '{result['name']}' but throws on a request: "
+                         f"{result.get('error')} (routes through it are not verified)")
+            custom = CustomTransformer(path, result["name"], None, changes_body=True)
         elif not result.get("ok"):
             notes.append(f"transformer {path} does not load: {result.get('error')} "
                          "(CCR ignores it too: requests go out with Authorization: Bearer)")
@@ -333,65 +335,32 @@ def _load_customs(config, upstreams, node, overrides, notes) -> dict[str, Custom
             notes.append(f"transformer {path} has no name: CCR cannot register it")
             continue
         else:
-            custom = CustomTransformer(path, result["name"], result.get("headers"),
-                                       changes_body=bool(result.get("changesBody")))
+            custom = as_custom(path, result)
         customs[custom.name] = custom
     if node:
-        _probe_real_requests(node, config, upstreams, customs, entries, overrides)
+        _probe_real_requests(node, upstreams, customs, entries, overrides)
     return customs
 
 
-# Runs each custom transformer's transformRequestIn, as CCR does, on requests like the ones
-# its providers really get (their names, URLs and models; tools, a stream, a system prompt,
-# thinking): does any come back changed, or with other headers than the first? One probe
-# request (transformers.PROBE_JS) cannot see a transformer that changes only some requests.
-VARIES_JS = r"""
-const entries = JSON.parse(process.argv[1]);
-const out = [];
-(async () => {
-  for (const entry of entries) {
-    let varies = false;
-    try {
-      const Module = require(require.resolve(entry.path));
-      const instance = new Module(entry.options || {});
-      if (typeof instance.transformRequestIn !== "function") { out.push(false); continue; }
-      let first;
-      for (const call of entry.calls) {
-        const request = JSON.parse(JSON.stringify(call.request));
-        const result = await instance.transformRequestIn(request, call.provider, {});
-        const body = result && result.body !== undefined ? result.body : result;
-        const headers = JSON.stringify((result && result.config && result.config.headers) || null,
-                                       (k, v) => v === undefined ? null : v);
-        if (first === undefined) first = headers;
-        if (JSON.stringify(body) !== JSON.stringify(call.request) || headers !== first) { varies = true; break; }
-      }
-    } catch (error) {
-      varies = true;   // it throws on some request: CCR answers that one with an error
-    }
-    out.push(varies);
-  }
-  process.stdout.write(JSON.stringify(out));
-})();
-"""
+# Requests like the ones Claude Code sends (a stream with tools and a system prompt, thinking):
+# each custom transformer is also run on these, with its providers' names, URLs and models,
+# since one probe request cannot see a transformer that changes only some requests.
+SAMPLES = ({"max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]},
+           {"max_tokens": 32000, "stream": True, "system": [{"type": "text", "text": "You are Claude Code."}],
+            "tools": [{"name": "Bash", "description": "run", "input_schema": {"type": "object"}}],
+            "messages": [{"role": "user", "content": "ls"}]},
+           {"max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2048},
+            "messages": [{"role": "user", "content": "think"}]})
 MAX_PROBED_MODELS = 8
 
 
-def _probe_real_requests(node, config, upstreams, customs, entries, overrides) -> None:
+def _probe_real_requests(node, upstreams, customs, entries, overrides) -> None:
     """Mark as changing bodies (`changes_body`: not verified) each custom transformer that
-    changes, or sets other headers for, some request its providers would really get."""
+    changes, sets other headers for, or throws on some request its providers would really get."""
     import dataclasses
-    import json
-    import subprocess
 
-    from ccrgen.common import signals
     from ccrgen.proxy.translate import request_to_openai
 
-    samples = [{"max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]},
-               {"max_tokens": 32000, "stream": True, "system": [{"type": "text", "text": "You are Claude Code."}],
-                "tools": [{"name": "Bash", "description": "run", "input_schema": {"type": "object"}}],
-                "messages": [{"role": "user", "content": "ls"}]},
-               {"max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2048},
-                "messages": [{"role": "user", "content": "think"}]}]
     wanted = []
     for entry in entries:
         path = entry["path"]
@@ -405,19 +374,13 @@ def _probe_real_requests(node, config, upstreams, customs, entries, overrides) -
             provider = {"name": upstream.provider, "baseUrl": upstream.url, "apiKey": KEY_STAND_IN,
                         "models": upstream.models}
             for model in (upstream.models or ["m"])[:MAX_PROBED_MODELS]:
-                calls += [{"request": request_to_openai(sample, model), "provider": provider} for sample in samples]
+                calls += [{"request": request_to_openai(sample, model), "provider": provider} for sample in SAMPLES]
         if calls:
-            wanted.append((custom, {"path": overrides.get(path, path), "calls": calls,
-                                    "options": entry.get("options") if isinstance(entry.get("options"), dict) else {}}))
+            wanted.append((custom, probe_entry(overrides.get(path, path), entry, calls)))
     if not wanted:
         return
-    try:
-        done = signals.run([node, "-e", VARIES_JS, json.dumps([w for _, w in wanted])], timeout=PROBE_TIMEOUT_S)
-        answer = json.loads(done.stdout or "null")
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        answer = None
-    if not (isinstance(answer, list) and len(answer) == len(wanted)):
-        answer = [True] * len(wanted)   # cannot tell: not verified rather than ok
-    for (custom, _), varies in zip(wanted, answer):
-        if varies:
+    answer = probe_in_node(node, [w for _, w in wanted]) or [None] * len(wanted)
+    for (custom, _), result in zip(wanted, answer):
+        # cannot tell (node failed) counts as changing: not verified rather than ok
+        if not result or not result.get("ok") or result.get("changesBody") or result.get("varies"):
             customs[custom.name] = dataclasses.replace(custom, changes_body=True)

@@ -407,7 +407,7 @@ def server(s: Situation) -> list[CheckResult]:
         results.append(CheckResult("server", ERROR, f"port {port} is taken by {who}, not CCR",
                                    f"stop it{f' (pid {listener.pid})' if listener.pid else ''}, or set PORT to a free port"))
     else:
-        results.append(CheckResult("server", OK, f"CCR {listener.ccr_version} answers on 127.0.0.1:{port}"))
+        results.append(CheckResult("server", OK, f"CCR answers on 127.0.0.1:{port}"))
     if pid_file.exists():
         if pid is None or not probe.pid_alive(pid):
             results.append(CheckResult("server", WARNING, f"stale pid file {pid_file} (process {pid} is not running)",

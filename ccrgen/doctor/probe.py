@@ -13,7 +13,8 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Listener:
     reachable: bool
-    ccr_version: str | None = None      # set when CCR answers GET /
+    ccr_version: str | None = None      # set when CCR answers GET / (a version of CCR's bundled
+                                        # server code, 1.0.51 in CCR 2.0.0: not CCR's own, so never shown)
     pid: int | None = None
     process: str | None = None          # what the OS says is listening
 

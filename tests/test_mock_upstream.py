@@ -359,12 +359,53 @@ def test_a_raw_step_answers_exactly_the_given_answer_in_any_format(mock_upstream
     ("/v1/responses", {"model": "m", "input": "hi"}, None),
     ("/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse", {"contents": []}, None),
     ("/v1/messages", {"model": "m", "system": "s", "messages": [{"role": "user", "content": "hi"}]}, None),
-    ("/v1/messages", {"model": "m", "messages": [{"role": "system", "content": "s"},
-                                                 {"role": "user", "content": "hi"}]}, 400),
+    # Claude Code itself sends system role messages to Anthropic's API
+    ("/v1/messages", {"model": "m", "messages": [{"role": "user", "content": "hi"},
+                                                 {"role": "system", "content": "s"}]}, None),
     ("/anthropic/v1/messages", {"model": "m", "messages": [{"role": "tool", "content": "r"}]}, 400),
+    ("/v1/messages", {"model": "m", "messages": [{"role": "user", "content": "hi"}],
+                      "tools": [{"type": "function", "function": {"name": "Bash", "parameters": {}}}]}, 400),
+    ("/v1/messages", {"model": "m", "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}}]}]}, 400),
+    ("/v1/messages", {"model": "m", "messages": [{"role": "user", "content": "hi"}],
+                      "tools": [{"name": "Bash", "input_schema": {"type": "object"}}]}, None),
 ])
 def test_the_mock_refuses_what_no_real_endpoint_accepts(path, body, expected):
     from ccrgen.proxy.mock_upstream import no_api_at, wrong_format
 
     got = 404 if no_api_at(path) else 400 if wrong_format(path, body) else None
     assert got == expected
+
+
+ANTHROPIC_KEY = {"x-api-key": "sk-ant-mock-0123456789"}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_anthropics_messages_api_answers_in_its_own_format(mock_upstream, stream):
+    """What CCR's Anthropic pass-through hands back to Claude Code untouched."""
+    url = mock_upstream.provider_url("anth", "https://api.anthropic.com/v1/messages", ["Anthropic"])
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 16, "stream": stream, "system": "s",
+            "messages": [{"role": "user", "content": "hi"}]}
+    mock_upstream.script([{"text": "hello there", "reasoning": "hmm"}])
+    status, text = post(url, body, ANTHROPIC_KEY)
+    assert status == 200
+    if not stream:
+        message = json.loads(text)
+        assert message["type"] == "message" and message["model"] == "claude-sonnet-4-5"
+        assert [b["type"] for b in message["content"]] == ["thinking", "text"]
+        assert message["content"][1]["text"] == "hello there" and message["stop_reason"] == "end_turn"
+        return
+    events = sse_data(text)
+    assert "event: message_start" in text and "[DONE]" not in text
+    assert [e["type"] for e in events][0] == "message_start" and events[-1]["type"] == "message_stop"
+    said = "".join(e["delta"].get("text", "") for e in events if e["type"] == "content_block_delta")
+    assert said == "hello there"
+
+
+def test_anthropics_messages_api_refuses_a_bearer_token_in_its_error_format(mock_upstream):
+    url = mock_upstream.provider_url("anth", "https://api.anthropic.com/v1/messages")
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
+    status, text = post(url, body, {"Authorization": "Bearer sk-ant-mock-0123456789"})
+    assert status == 401
+    assert json.loads(text)["error"]["type"] == "authentication_error"
+    assert "x-api-key" in mock_upstream.requests[-1].rejected

@@ -65,7 +65,7 @@ from aiohttp import web
 from ccrgen.ccr.providers import ProviderProfile, provider_profile
 
 MAX_BODY = 256 * 1024 * 1024
-CHAT, GEMINI, RESPONSES = "openai-chat", "gemini", "openai-responses"
+CHAT, GEMINI, RESPONSES, MESSAGES = "openai-chat", "gemini", "openai-responses", "anthropic-messages"
 GEMINI_ACTIONS = (":generateContent", ":streamGenerateContent")
 
 
@@ -74,6 +74,8 @@ def api_of(path: str) -> str:
     bare = path.split("?", 1)[0].rstrip("/")
     if bare.endswith(GEMINI_ACTIONS):
         return GEMINI
+    if bare.endswith("/messages"):
+        return MESSAGES
     return RESPONSES if bare.endswith("/responses") else CHAT
 
 
@@ -81,7 +83,6 @@ def api_of(path: str) -> str:
 # api_base_url exactly as written (the gemini transformers append `<model>:<action>`), so a
 # base URL that is a bare host, a version (`/v1`, `/v1beta`) or any other folder reaches no API.
 API_ENDPOINTS = ("/chat/completions", "/responses", "/messages")
-OPENAI_ONLY_ROLES = ("system", "tool", "developer")
 
 
 def no_api_at(path: str) -> str | None:
@@ -94,17 +95,27 @@ def no_api_at(path: str) -> str | None:
 
 
 def wrong_format(path: str, body) -> str | None:
-    """Why an Anthropic-style `/messages` endpoint refuses `body` (400): it is in OpenAI's
-    chat format (a `system` or `tool` role message), as CCR sends it without the Anthropic
-    transformer. None otherwise."""
+    """Why an Anthropic-style `/messages` endpoint refuses `body` (400): it is in OpenAI's chat
+    format, as CCR sends it without the Anthropic transformer. Only what Anthropic's API certainly
+    refuses counts: a `tool` role message, a tool written as OpenAI's `{type: function,
+    function: {...}}`, an `image_url` part. (A `system` role message is not a sign: Claude Code
+    itself sends them.) None otherwise."""
     bare = path.split("?", 1)[0].rstrip("/")
-    if not (bare.endswith("/messages") and isinstance(body, dict) and isinstance(body.get("messages"), list)):
+    if not (bare.endswith("/messages") and isinstance(body, dict)):
         return None
-    roles = sorted({m.get("role") for m in body["messages"] if isinstance(m, dict)} & set(OPENAI_ONLY_ROLES))
-    if not roles:
+    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    tools = body.get("tools") if isinstance(body.get("tools"), list) else []
+    if any(isinstance(m, dict) and m.get("role") == "tool" for m in messages):
+        sign = "a message with role 'tool'"
+    elif any(isinstance(t, dict) and "function" in t for t in tools):
+        sign = "a tool written as OpenAI's {type: function, function: {...}}"
+    elif any(isinstance(m, dict) and isinstance(m.get("content"), list)
+             and any(isinstance(p, dict) and p.get("type") == "image_url" for p in m["content"]) for m in messages):
+        sign = "an image_url content part"
+    else:
         return None
-    return (f"messages: unexpected role '{roles[0]}': an Anthropic-style /messages endpoint got a body "
-            "in OpenAI's chat format; add the Anthropic transformer to the provider")
+    return (f"{sign}: an Anthropic-style /messages endpoint got a body in OpenAI's chat format; "
+            "add the Anthropic transformer to the provider")
 
 
 @dataclass
@@ -281,8 +292,9 @@ class MockUpstream:
         problem = profile.auth_problem(recorded.headers)
         if problem is not None:
             recorded.rejected, recorded.status = problem.message, 401
-            if recorded.api == GEMINI:
-                return web.json_response(_gemini_error(401, profile.error_body(problem)["error"]["message"]), status=401)
+            if recorded.api in (GEMINI, MESSAGES):
+                error = _gemini_error if recorded.api == GEMINI else _anthropic_error
+                return web.json_response(error(401, profile.error_body(problem)["error"]["message"]), status=401)
             return web.json_response(profile.error_body(problem), status=401)
         wrong = wrong_format(path, recorded.body)
         if wrong is not None:
@@ -294,6 +306,8 @@ class MockUpstream:
         recorded.rejected, recorded.status = message, status
         if recorded.api == GEMINI:
             return web.json_response(_gemini_error(status, message), status=status)
+        if recorded.api == MESSAGES:
+            return web.json_response(_anthropic_error(status, f"{profile.title}: {message}"), status=status)
         return web.json_response({"error": {"message": f"{profile.title}: {message}",
                                             "type": "invalid_request_error", "code": status}}, status=status)
 
@@ -311,6 +325,8 @@ class MockUpstream:
             message = error.get("message", f"mock error {status}")
             if recorded.api == GEMINI:
                 return web.json_response(_gemini_error(status, message), status=status)
+            if recorded.api == MESSAGES:
+                return web.json_response(_anthropic_error(status, message), status=status)
             return web.json_response(
                 {"error": {"message": message, "type": error.get("type", "mock_error"), "code": status}},
                 status=status)
@@ -338,11 +354,12 @@ class MockUpstream:
         return web.json_response(answer.completion(), headers=headers)
 
     async def _send_events(self, request, events, api: str):
-        """Events as SSE: Gemini's `data:` chunks, or the Responses API's typed `event:` lines."""
+        """Events as SSE: Gemini's `data:` chunks, or the Responses and Messages APIs' typed `event:` lines."""
         response = web.StreamResponse(headers={"content-type": "text/event-stream", "cache-control": "no-cache"})
         await response.prepare(request)
         for event in events:
-            typed = f"event: {event['type']}\n" if api == RESPONSES and isinstance(event, dict) and "type" in event else ""
+            typed = (f"event: {event['type']}\n" if api in (RESPONSES, MESSAGES) and isinstance(event, dict)
+                     and "type" in event else "")
             await response.write(f"{typed}data: {json.dumps(event, separators=(',', ':'))}\n\n".encode())
         await response.write_eof()
         return response
@@ -574,7 +591,70 @@ class _ResponsesAnswer:
                    {"type": "response.output_item.done", "output_index": index, "item": item}])
 
 
-_FORMATS = {GEMINI: _GeminiAnswer, RESPONSES: _ResponsesAnswer}
+class _MessagesAnswer:
+    """An answer as Anthropic's Messages API gives it (`/v1/messages`, which CCR's pass-through
+    hands back untouched): a message, or its typed events."""
+
+    def __init__(self, answer: "_Answer"):
+        self.answer = answer
+        self.id = f"msg_mock_{answer.id.rsplit('-', 1)[-1]}"
+
+    def _blocks(self) -> list[dict]:
+        answer, blocks = self.answer, []
+        if answer.reasoning:
+            blocks.append({"type": "thinking", "thinking": answer.reasoning, "signature": "mock-signature"})
+        if answer.text or not answer.tool_call:
+            blocks.append({"type": "text", "text": answer.text or ""})
+        if answer.tool_call:
+            call = answer.tool_call
+            try:
+                arguments = json.loads(call["arguments"] or "{}")
+            except ValueError:
+                arguments = {}
+            blocks.append({"type": "tool_use", "id": call["id"], "name": call["name"], "input": arguments})
+        return blocks
+
+    def whole(self, content=None, stop_reason: str | None = "?") -> dict:
+        usage = self.answer.usage
+        stop = ("tool_use" if self.answer.tool_call else "end_turn") if stop_reason == "?" else stop_reason
+        return {"id": self.id, "type": "message", "role": "assistant", "model": self.answer.model,
+                "content": self._blocks() if content is None else content, "stop_reason": stop,
+                "stop_sequence": None,
+                "usage": {"input_tokens": usage["prompt_tokens"], "output_tokens": usage["completion_tokens"]}}
+
+    def events(self) -> list[dict]:
+        events = [{"type": "message_start", "message": self.whole([], None)}]
+        for index, block in enumerate(self._blocks()):
+            kind = block["type"]
+            if kind == "thinking":
+                start = dict(block, thinking="", signature="")
+                deltas = [{"type": "thinking_delta", "thinking": p} for p in _pieces(block["thinking"])]
+                deltas.append({"type": "signature_delta", "signature": block["signature"]})
+            elif kind == "text":
+                start = dict(block, text="")
+                deltas = [{"type": "text_delta", "text": p} for p in _pieces(block["text"])]
+            else:
+                start = dict(block, input={})
+                deltas = [{"type": "input_json_delta", "partial_json": p}
+                          for p in _pieces(json.dumps(block["input"]), 2)]
+            events.append({"type": "content_block_start", "index": index, "content_block": start})
+            events += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
+            events.append({"type": "content_block_stop", "index": index})
+        whole = self.whole()
+        events.append({"type": "message_delta", "delta": {"stop_reason": whole["stop_reason"], "stop_sequence": None},
+                       "usage": {"output_tokens": whole["usage"]["output_tokens"]}})
+        events.append({"type": "message_stop"})
+        return events
+
+
+def _anthropic_error(status: int, message: str) -> dict:
+    """An error in Anthropic's API format."""
+    kinds = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+             404: "not_found_error", 429: "rate_limit_error"}
+    return {"type": "error", "error": {"type": kinds.get(status, "api_error"), "message": message}}
+
+
+_FORMATS = {GEMINI: _GeminiAnswer, RESPONSES: _ResponsesAnswer, MESSAGES: _MessagesAnswer}
 
 
 def _pieces(text: str, count: int = 3) -> list[str]:

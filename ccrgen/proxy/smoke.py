@@ -83,15 +83,18 @@ def words(count: int) -> str:
     return "hello" + " hello" * (count - 1)
 
 
-# Claude Code always sends a system prompt as cached text blocks; so does every smoke request
-# (CCR's OpenAI translation turns it into a `system` role message, which an Anthropic-style
-# endpoint without the Anthropic transformer refuses).
+# Claude Code always sends a system prompt as cached text blocks and offers tools; so does
+# every smoke request (CCR's OpenAI translation turns the tool into OpenAI's function shape,
+# which an Anthropic-style endpoint without the Anthropic transformer refuses).
 SYSTEM = [{"type": "text", "text": "You are a smoke test of a Claude Code Router config.",
            "cache_control": {"type": "ephemeral"}}]
+TOOL = {"name": "Read", "description": "Read a file.",
+        "input_schema": {"type": "object", "properties": {"file_path": {"type": "string"}},
+                         "required": ["file_path"]}}
 
 
 def _request(text: str = "Reply with one word: ok", model: str = SONNET, **extra) -> dict:
-    return {"model": model, "max_tokens": 16, "system": SYSTEM,
+    return {"model": model, "max_tokens": 16, "system": SYSTEM, "tools": [TOOL],
             "messages": [{"role": "user", "content": text}], **extra}
 
 
@@ -116,7 +119,7 @@ def scenarios(config: dict, all_models: bool = False) -> list[Scenario]:
     add("think", _request(thinking={"type": "enabled", "budget_tokens": 1024}))
     threshold = threshold_of(router)
     add("longContext", _request(words(threshold + 1)), f"{threshold + 1} tokens")
-    add("webSearch", _request(tools=[{"type": "web_search_20250305", "name": "web_search", "max_uses": 1}]))
+    add("webSearch", _request(tools=[TOOL, {"type": "web_search_20250305", "name": "web_search", "max_uses": 1}]))
     image = router.get("image")
     image_body = _request(model=str(image or "").lower(), messages=[{"role": "user", "content": [
         {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": TINY_PNG}},

@@ -474,3 +474,64 @@ def test_groq_without_its_transformer_is_a_warning(tmp_path):
         found = lint_text(tmp_path, {"Providers": [dict(groq, transformer={"use": chain})],
                                      "Router": {"default": "groq,llama-3.3-70b-versatile"}})
         assert not [f for f in found if f.code == "CCR048"]
+
+
+def test_rewrite_system_prompt_must_be_a_file_ccr_can_read(tmp_path):
+    # CCR 2.0.0 reads it for every Claude Code request, outside its error handling: a path it
+    # cannot open answers every such request with 500 ENOENT (verified with CCR 2.0.0).
+    prompt = tmp_path / "prompt.md"
+    prompt.write_text("You are a careful engineer.\n")
+    base = {"Providers": [provider()], "Router": {"default": "deepseek,deepseek-chat"}}
+    for value, expect in (("~/.claude-code-router/prompt.md", [("CCR069", "error")]),
+                          (str(tmp_path / "nope.md"), [("CCR069", "error")]),
+                          (str(tmp_path), [("CCR069", "error")]),           # a folder: EISDIR
+                          ("prompt.md", [("CCR069", "warning")]),           # read from CCR's start folder
+                          ("$HOME/prompt.md", [("CCR071", "error")]),       # never interpolated
+                          (str(prompt), []), ("", [])):
+        found = [(f.code, f.severity) for f in lint_text(tmp_path, {**base, "REWRITE_SYSTEM_PROMPT": value})
+                 if f.path == "REWRITE_SYSTEM_PROMPT"]
+        assert found == expect, value
+
+
+def test_log_level_silent_is_a_level_ccr_accepts(tmp_path):
+    base = {"Providers": [provider()], "Router": {"default": "deepseek,deepseek-chat"}}
+    assert not [f for f in lint_text(tmp_path, {**base, "LOG_LEVEL": "silent"}) if f.severity != "info"]
+    found = [(f.code, f.hint) for f in lint_text(tmp_path, {**base, "LOG_LEVEL": "warning"})]
+    assert found == [("CCR064", "did you mean 'warn'?")]
+
+
+def test_routes_nested_under_router_are_an_error(tmp_path):
+    found = {(f.code, f.severity, f.path) for f in lint_text(tmp_path, {
+        "Providers": [provider()],
+        "Router": {"default": "deepseek,deepseek-chat", "rules": {"think": "deepseek,deepseek-chat"},
+                   "notes": {"owner": "me"}}})}
+    assert ("CCR013", "error", "Router.rules") in found
+    assert ("CCR013", "warning", "Router.notes") in found  # nothing CCR reads: maybe another tool's
+
+
+def test_minimax_openai_compatible_endpoint_is_not_a_wrong_endpoint(tmp_path):
+    minimax = {"name": "minimax", "api_base_url": "https://api.minimax.io/v1/text/chatcompletion_v2",
+               "api_key": "$MINIMAX_API_KEY", "models": ["MiniMax-M2"]}
+    found = lint_text(tmp_path, {"Providers": [minimax], "Router": {"default": "minimax,MiniMax-M2"}})
+    assert not [f for f in found if f.code == "CCR044"]
+    found = lint_text(tmp_path, {"Providers": [dict(minimax, api_base_url="https://api.minimax.io/v1/text")],
+                                 "Router": {"default": "minimax,MiniMax-M2"}})
+    assert [f.code for f in found if f.code == "CCR044"] == ["CCR044"]
+
+
+def test_a_ccr_preset_manifest_keeps_its_metadata(tmp_path):
+    # ~/.claude-code-router/presets/<name>/manifest.json: `ccr preset` reads name, version, schema...
+    manifest = {"name": "my-deepseek", "version": "1.0.0", "description": "DeepSeek", "author": "me",
+                "keywords": ["deepseek"], "schema": [{"id": "apiKey", "type": "password", "label": "Key"}],
+                "Providers": [provider()], "Router": {"default": "deepseek,deepseek-chat"}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert not [f for f in lint_path(tmp_path / "manifest.json", env=Env()) if f.severity != "info"]
+    as_config = [f.path for f in lint_text(tmp_path, manifest) if f.code == "CCR065"]
+    assert as_config == ["name", "version", "description", "author", "keywords", "schema"]
+
+
+def test_a_map_under_router_that_holds_no_routes_is_only_a_warning(tmp_path):
+    found = {(f.code, f.severity, f.path) for f in lint_text(tmp_path, {
+        "Providers": [provider()],
+        "Router": {"default": "deepseek,deepseek-chat", "tokenizer": {"default": {"type": "tiktoken"}}}})}
+    assert ("CCR013", "warning", "Router.tokenizer") in found

@@ -65,11 +65,28 @@ def unknown_key_hits(path: tuple, keys, known, where: str, tolerated=()):
     why="""CCR reads the Router keys by their exact names; `longcontext` or `web_search` is
 kept and silently ignored, so the route the user meant to set never takes effect.""",
     fix="Use one of: " + ", ".join(ROUTER_KEYS) + ".",
-    severity_why="""an error when the key is a misspelling of a Router key (the route the user
-wrote is silently ignored); a warning when ccrgen cannot tell what it was meant to be.""",
+    severity_why="""an error when the key is a misspelling of a Router key, or a map of routes
+nested one level too deep (`"routes": {"think": ...}`): the route the user wrote is silently
+ignored; a warning when ccrgen cannot tell what it was meant to be.""",
 )
 def router_unknown_key(ctx):
-    yield from unknown_key_hits(("Router",), ctx.router, ROUTER_KEYS, "Router")
+    for hit in unknown_key_hits(("Router",), ctx.router, ROUTER_KEYS, "Router"):
+        nested = _nested_routes(ctx.router.get(hit.path[-1]))
+        if nested:  # `"routes": {"think": ...}`: routes the user meant, one level too deep
+            yield Hit(hit.path, f"'{hit.path[-1]}' holds routes ({', '.join(nested)}) that CCR 2.0.0 "
+                      "never reads: it reads them only directly under Router",
+                      "move them up: Router.think, Router.background, ...")
+        else:
+            yield hit
+
+
+def _nested_routes(value) -> list[str]:
+    """The keys of a map under Router that name routes (as written, or as a spelling of one) and
+    hold a string, as a route does (a misplaced tokenizer's `default: {...}` is not a route)."""
+    if not isinstance(value, dict):
+        return []
+    return [key for key, route in value.items() if isinstance(key, str) and isinstance(route, str)
+            and key != "longContextThreshold" and (key in ROUTER_KEYS or meant(key, ROUTER_KEYS))]
 
 
 @rule(
@@ -110,7 +127,24 @@ def unknown_top_level_key(ctx):
             yield Hit((key,), f"'{key}' is CCR 1.x's key: CCR 2.0.0 ignores it and uses Providers",
                       "remove it", severity="warning")
     keys = [k for k in keys if k not in LEGACY_KEYS]  # CCR014 reports the old shape
+    if is_preset_manifest(ctx):  # its metadata is read by `ccr preset`, next to the config keys
+        keys = [k for k in keys if k not in MANIFEST_KEYS]
     yield from unknown_key_hits((), keys, facts.KNOWN_TOP_LEVEL_KEYS, "the config")
+
+
+# A CCR preset's `manifest.json` (~/.claude-code-router/presets/<name>/): config sections next to
+# metadata that `ccr preset list|info|install` reads (CCR 2.0.0's preset loader).
+MANIFEST_KEYS = ("name", "version", "description", "author", "homepage", "repository", "license",
+                 "keywords", "ccrVersion", "source", "sourceType", "checksum", "schema", "template",
+                 "configMappings")
+
+
+def is_preset_manifest(ctx) -> bool:
+    from pathlib import Path
+
+    raw = ctx.raw
+    return Path(str(ctx.loaded.file)).name == "manifest.json" and isinstance(raw.get("name"), str) \
+        and ("version" in raw or "schema" in raw or "template" in raw)
 
 
 @rule(

@@ -19,6 +19,9 @@ ENDPOINTS = {
     "vertex-claude": None,
 }
 OPENAI_ENDPOINT = "/chat/completions"
+# OpenAI-compatible chat endpoints that providers document under another path: CCR posts to
+# them as written and they answer in the chat-completions format.
+OPENAI_COMPATIBLE_PATHS = ("/v1/text/chatcompletion_v2",)   # MiniMax (api.minimax.io, api.minimaxi.com)
 WHITESPACE = re.compile(r"\s")
 
 
@@ -183,6 +186,8 @@ def base_url_wrong_endpoint(ctx):
             continue  # CCR043 reports it
         ending = expected_endpoint(ctx, provider)
         bare = url.split("?", 1)[0]
+        if ending == OPENAI_ENDPOINT and bare.endswith(OPENAI_COMPATIBLE_PATHS):
+            continue
         if ending and not bare.endswith(ending):
             if not ending.endswith("/") and bare.rstrip("/").endswith(ending):
                 yield Hit(path + ("api_base_url",), f"'{url}' has a slash after '{ending}': it works only "

@@ -130,20 +130,26 @@ def port_out_of_range(ctx):
         yield Hit(("PORT",), f"PORT is {value!r}, not a port number", "write e.g. 3456")
 
 
+# pino, CCR's logger, also takes `silent` (no log lines at all): verified with CCR 2.0.0, which
+# serves requests with it. An unknown level makes pino throw, and CCR does not start.
+LOG_LEVELS_ACCEPTED = facts.LOG_LEVELS + ("silent",)
+
+
 @rule(
     code="CCR064",
     name="log-level-unknown",
     severity="error",
     summary="`LOG_LEVEL` is not a level CCR knows",
-    why="CCR's logger knows only " + ", ".join(facts.LOG_LEVELS) + "; anything else is not the level you asked for.",
-    fix="Use one of: " + ", ".join(facts.LOG_LEVELS) + ".",
-    severity_why="CCR's logger refuses an unknown level: the level the user wrote is not used.",
+    why="CCR's logger (pino) knows only " + ", ".join(LOG_LEVELS_ACCEPTED) + "; with any other "
+        "level (`warning`, `INFO`) it throws when CCR starts, and the service never comes up.",
+    fix="Use one of: " + ", ".join(facts.LOG_LEVELS) + " (or `silent`, or `\"LOG\": false` for no logs).",
+    severity_why="CCR's logger refuses an unknown level: the service does not start.",
 )
 def log_level_unknown(ctx):
     value = ctx.raw.get("LOG_LEVEL")
-    if value is not None and not (isinstance(value, str) and value in facts.LOG_LEVELS):
+    if value is not None and not (isinstance(value, str) and value in LOG_LEVELS_ACCEPTED):
         close = closest(str(value), facts.LOG_LEVELS)
-        yield Hit(("LOG_LEVEL",), f"LOG_LEVEL {value!r} is not one CCR knows",
+        yield Hit(("LOG_LEVEL",), f"LOG_LEVEL {value!r} is not one CCR knows: CCR would not start",
                   f"did you mean '{close}'?" if close else "use one of " + ", ".join(facts.LOG_LEVELS))
 
 
@@ -221,3 +227,35 @@ def proxy_url_invalid(ctx):
         guess = "http://" + text if HOST_PORT.match(text) else None
         yield Hit(("PROXY_URL",), f"PROXY_URL {value!r} is not a proxy URL with a scheme and host",
                   f"write '{guess}'" if guess else "write e.g. http://127.0.0.1:7890")
+
+
+@rule(
+    code="CCR069",
+    name="rewrite-prompt-unreadable",
+    severity="error",
+    summary="`REWRITE_SYSTEM_PROMPT` names a file CCR cannot read",
+    why="""CCR 2.0.0 reads `REWRITE_SYSTEM_PROMPT` with `readFile` for every request whose
+system prompt carries Claude Code's `<env>` block (every main-agent request), outside its
+error handling: a path starting with `~` (not expanded), a file that does not exist or a
+folder makes every such request answer 500 `ENOENT: no such file or directory`. A relative
+path is read from the folder CCR happened to be started in, not the config's.""",
+    fix="Write the absolute path of an existing text file, or remove `REWRITE_SYSTEM_PROMPT`.",
+    severity_why="""every Claude Code request fails with ENOENT; a warning for a relative path,
+which works only when CCR is started from the folder that holds the file.""",
+)
+def rewrite_prompt_unreadable(ctx):
+    from pathlib import Path
+
+    value = ctx.config.get("REWRITE_SYSTEM_PROMPT")
+    if not isinstance(value, str) or not value or value.startswith("$"):
+        return  # empty: CCR skips it; `$NAME` is CCR071's (never interpolated)
+    where = ("REWRITE_SYSTEM_PROMPT",)
+    if value.startswith("~"):
+        yield Hit(where, f"'{value}' starts with '~', which CCR does not expand: every Claude Code "
+                  "request would fail with ENOENT", f"write '{Path(value).expanduser()}'")
+    elif not Path(value).is_absolute():
+        yield Hit(where, f"'{value}' is relative: CCR reads it from whatever folder it was started in",
+                  "write the absolute path", severity="warning")
+    elif not Path(value).is_file():
+        yield Hit(where, f"'{value}' is not a file here: every Claude Code request would fail with ENOENT",
+                  "fix the path, or remove REWRITE_SYSTEM_PROMPT")

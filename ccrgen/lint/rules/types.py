@@ -112,7 +112,8 @@ class TypeGate:
             return
         from ccrgen.check.validate import _validator
 
-        self.errors = [e for e in _validator().iter_errors(config) if e.validator != "required"]
+        self.errors = [e for e in _validator().iter_errors(config)
+                       if e.validator != "required" and not _accepted_by_ccr(e)]
         bad = [tuple(e.absolute_path) for e in self.errors if e.validator in PRUNING]
         if bad:
             self.typed = self._prune(config, _trie(bad), ())
@@ -156,6 +157,15 @@ class TypeGate:
         for error in sorted(self.errors, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))):
             message, hint = _message(error)
             yield tuple(error.absolute_path), message, hint, _severity(error)
+
+
+# Values the schema's enums leave out that CCR 2.0.0 accepts all the same (verified with it):
+# pino, its logger, takes `silent`.
+ACCEPTED_BEYOND_SCHEMA = {("LOG_LEVEL",): ("silent",)}
+
+
+def _accepted_by_ccr(error) -> bool:
+    return error.validator == "enum" and error.instance in ACCEPTED_BEYOND_SCHEMA.get(tuple(error.absolute_path), ())
 
 
 def _severity(error) -> str | None:

@@ -91,3 +91,37 @@ def test_tool_use_round_trip(served, claude_bin, tmp_path):
     tool_messages = [m for body in chats for m in body["messages"] if m["role"] == "tool"]
     assert any("ccrgen-42" in m["content"] for m in tool_messages), "the tool result never reached the provider"
     assert "FINAL: the tool printed ccrgen-42" in done.stdout
+
+
+@pytest.mark.node
+@pytest.mark.slow
+def test_claude_through_an_anthropic_pass_through_provider(claude_bin, tmp_path):
+    """`use: ["Anthropic"]` alone: the request Claude Code sends (system role messages
+    included) goes to the Messages API as it came, with x-api-key, and the answer comes back
+    in Anthropic's format untouched; Claude Code prints it."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({
+        "Providers": [{"name": "anth", "api_base_url": "https://api.anthropic.com/v1/messages",
+                       "api_key": "sk-ant-claude-test-123456", "models": ["claude-sonnet-4-5"],
+                       "transformer": {"use": ["Anthropic"]}}],
+        "Router": {"default": "anth,claude-sonnet-4-5", "background": "anth,claude-sonnet-4-5"}}))
+    ready = tmp_path / "ready"
+    with open(tmp_path / "serve.log", "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "ccrgen", "serve", "--config", str(config), "--mock-upstream",
+                                    "--port", "0", "--ready-file", str(ready)], stderr=log, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while not ready.exists() and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.1)
+            assert ready.exists(), (tmp_path / "serve.log").read_text()
+            url = ready.read_text().strip()
+            with urllib.request.urlopen(url + "/") as response:
+                mock_url = json.loads(response.read())["mock_upstream"]
+            done = run_claude(claude_bin, url, tmp_path / "claude-home", "Say hello")
+            sent = [r for r in mock_requests(mock_url) if r["path"].endswith("/v1/messages")]
+        finally:
+            process.terminate()
+            process.wait(10)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "mock answer from claude-sonnet-4-5" in done.stdout, done.stdout + done.stderr[-1000:]
+    assert sent and all(r["status"] == 200 and r["headers"]["x-api-key"] == "sk-ant-claude-test-123456" for r in sent)

@@ -30,7 +30,7 @@ CASES = [
     ("out-of-range", HICAP + "server:\n  port: 70000\n",
      1, "3:9: server.port: Input should be less than or equal to 65535", None),
     ("bad-log-level", HICAP + "server:\n  log_level: verbose\n",
-     1, "3:14: server.log_level: Input should be 'fatal', 'error', 'warn', 'info', 'debug' or 'trace' (got 'verbose')",
+     1, "3:14: server.log_level: Input should be 'fatal', 'error', 'warn', 'info', 'debug', 'trace' or 'silent' (got 'verbose')",
      None),
     ("missing-required-key", "providers:\n  acme:\n    base_url: http://a/v1/chat/completions\n    models: [m]\n",
      1, "3:5: providers.acme.api_key: 'api_key' is required", None),

@@ -15,7 +15,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-LOG_LEVELS = ("fatal", "error", "warn", "info", "debug", "trace")
+LOG_LEVELS = ("fatal", "error", "warn", "info", "debug", "trace", "silent")  # pino's, as CCR reads them
 
 
 class _Strict(BaseModel):

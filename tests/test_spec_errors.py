@@ -62,6 +62,11 @@ CASES = [
      1, "4:3: routes.default: duplicate key 'default'", "already set at line 3"),
     ("unknown-preset", "extends: openroutr\n",
      2, "1:10: extends: no preset named 'openroutr'", "did you mean 'openrouter'?"),
+    # YAML reads [maxtoken, {max_tokens: 8192}] as two entries; CCR would drop the options
+    ("use-options-unpaired", HICAP + "providers:\n  hicap:\n    transformer:\n      use: [hicap, maxtoken, {max_tokens: 8192}]\n",
+     1, "5:12: providers.hicap.transformer.use: use[2] is an options object on its own ({max_tokens: 8192}): CCR drops "
+        "it and runs maxtoken without it; pair it with its transformer: use: [hicap, [maxtoken, {max_tokens: 8192}]]",
+     None),
     ("binary-value", HICAP + "extra:\n  blob: !!binary aGk=\n",
      1, "3:9: extra.blob: a binary value cannot go into config.json", None),
 ]

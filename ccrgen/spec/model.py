@@ -40,8 +40,38 @@ class ModelInfo(_Strict):
 UseEntry = Union[str, tuple[str, dict[str, Any]]]
 
 
+def _options_paired(value):
+    """`use: [maxtoken, {max_tokens: 8192}]` reads as two entries, the second an options object
+    on its own (CCR drops it: maxtoken runs without max_tokens). Say so, not "not a string"."""
+    if not isinstance(value, list):
+        return value
+    for i, entry in enumerate(value):
+        if isinstance(entry, dict):
+            name = value[i - 1] if i and isinstance(value[i - 1], str) else None
+            options = _flow(entry)
+            fixed = [_flow(e) for e in value[: i - 1 if name else i]] + [f"[{name or 'NAME'}, {options}]"]
+            fixed += [_flow(e) for e in value[i + 1:]]
+            raise ValueError(f"use[{i}] is an options object on its own ({options}): CCR drops it"
+                             + (f" and runs {name} without it" if name else "")
+                             + f"; pair it with its transformer: use: [{', '.join(fixed)}]")
+    return value
+
+
+def _flow(value) -> str:
+    """A value as YAML flow style writes it, for messages."""
+    import json
+
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 class TransformerChain(_Strict):
     use: list[UseEntry] = Field(default_factory=list)
+
+    _paired = field_validator("use", mode="before")(_options_paired)
 
 
 class ProviderTransformers(_Strict):
@@ -51,6 +81,8 @@ class ProviderTransformers(_Strict):
     models: dict[str, TransformerChain] = Field(
         default_factory=dict, description="Per-model transformer chains, keyed by model name"
     )
+
+    _paired = field_validator("use", mode="before")(_options_paired)
 
 
 class HeaderAuth(_Strict):

@@ -151,3 +151,19 @@ def test_a_presets_own_problem_names_the_preset_not_its_path(cli, tmp_path):
 def test_rules_says_which_rules_lint_fix_can_fix(cli):
     assert "`ccrgen lint --fix` fixes it" in cli("rules", "CCR051").stdout
     assert "--fix" not in cli("rules", "CCR001").stdout
+
+
+def test_a_relative_path_hint_names_the_file_beside_the_config(cli, tmp_path):
+    """CCR052: when the relative path names a file next to the linted config, the hint gives
+    its absolute path to write; otherwise it cannot guess."""
+    (tmp_path / "mine.js").write_text("module.exports = class { constructor() { this.name = 'mine'; } };\n")
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({
+        "transformers": [{"path": "mine.js"}, {"path": "elsewhere/none.js"}],
+        "Providers": [{"name": "p", "api_base_url": "https://api.openai.com/v1/chat/completions",
+                       "api_key": "sk-x1234567", "models": ["gpt-4o"]}],
+        "Router": {"default": "p,gpt-4o"}}))
+    done = cli("lint", config, "--format", "json")
+    hints = {f["path"]: f["hint"] for f in json.loads(done.stdout) if f["code"] == "CCR052"}
+    assert hints == {"transformers[0].path": f"write the absolute path: '{tmp_path.resolve() / 'mine.js'}'",
+                     "transformers[1].path": "write the absolute path"}, hints

@@ -181,7 +181,16 @@ def transformer_path_relative(ctx):
     for where, path in required_paths(ctx):
         if not path.startswith(("~", "$")) and not Path(path).is_absolute():
             yield Hit(where, f"'{path}' is relative: CCR resolves it against its own folder",
-                      "write the absolute path")
+                      _absolute_hint(ctx, path))
+
+
+def _absolute_hint(ctx, path: str) -> str:
+    """'write the absolute path', naming it when the file sits beside the linted file."""
+    file = getattr(ctx.loaded, "file", None)
+    if not file or str(file) == "-":
+        return "write the absolute path"
+    beside = (Path(str(file)).resolve().parent / path).resolve()
+    return f"write the absolute path: '{beside}'" if beside.is_file() else "write the absolute path"
 
 
 @rule(

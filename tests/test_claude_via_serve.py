@@ -5,6 +5,7 @@ tool's output comes back to the provider and the final answer is printed)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -19,27 +20,33 @@ from conftest import claude_env
 KEY = "hicap-key-for-claude-tests-1"
 
 
-@pytest.fixture
-def served(tmp_path):
+@contextlib.contextmanager
+def serving(tmp_path, *args, env=None):
+    """`ccrgen serve ARGS --mock-upstream` as a user starts it: (its URL, the mock's URL, its log)."""
     ready = tmp_path / "ready"
     log = open(tmp_path / "serve.log", "w")
-    env = {**os.environ, "HICAP_API_KEY": KEY}
-    process = subprocess.Popen([sys.executable, "-m", "ccrgen", "serve", "--preset", "hicap", "--mock-upstream",
+    process = subprocess.Popen([sys.executable, "-m", "ccrgen", "serve", *args, "--mock-upstream",
                                 "--port", "0", "--ready-file", str(ready)], env=env, stderr=log,
                                stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not ready.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.1)
-    assert ready.exists(), (tmp_path / "serve.log").read_text()
-    url = ready.read_text().strip()
-    with urllib.request.urlopen(url + "/") as response:
-        mock_url = json.loads(response.read())["mock_upstream"]
     try:
+        deadline = time.monotonic() + 30
+        while not ready.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+        assert ready.exists(), (tmp_path / "serve.log").read_text()
+        url = ready.read_text().strip()
+        with urllib.request.urlopen(url + "/") as response:
+            mock_url = json.loads(response.read())["mock_upstream"]
         yield url, mock_url, tmp_path / "serve.log"
     finally:
         process.terminate()
         process.wait(10)
         log.close()
+
+
+@pytest.fixture
+def served(tmp_path):
+    with serving(tmp_path, "--preset", "hicap", env={**os.environ, "HICAP_API_KEY": KEY}) as started:
+        yield started
 
 
 def mock_requests(mock_url: str) -> list[dict]:
@@ -105,23 +112,9 @@ def test_claude_through_an_anthropic_pass_through_provider(claude_bin, tmp_path)
                        "api_key": "sk-ant-claude-test-123456", "models": ["claude-sonnet-4-5"],
                        "transformer": {"use": ["Anthropic"]}}],
         "Router": {"default": "anth,claude-sonnet-4-5", "background": "anth,claude-sonnet-4-5"}}))
-    ready = tmp_path / "ready"
-    with open(tmp_path / "serve.log", "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "ccrgen", "serve", "--config", str(config), "--mock-upstream",
-                                    "--port", "0", "--ready-file", str(ready)], stderr=log, stdin=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 30
-            while not ready.exists() and time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.1)
-            assert ready.exists(), (tmp_path / "serve.log").read_text()
-            url = ready.read_text().strip()
-            with urllib.request.urlopen(url + "/") as response:
-                mock_url = json.loads(response.read())["mock_upstream"]
-            done = run_claude(claude_bin, url, tmp_path / "claude-home", "Say hello")
-            sent = [r for r in mock_requests(mock_url) if r["path"].endswith("/v1/messages")]
-        finally:
-            process.terminate()
-            process.wait(10)
+    with serving(tmp_path, "--config", str(config)) as (url, mock_url, _):
+        done = run_claude(claude_bin, url, tmp_path / "claude-home", "Say hello")
+        sent = [r for r in mock_requests(mock_url) if r["path"].endswith("/v1/messages")]
     assert done.returncode == 0, done.stderr[-2000:]
     assert "mock answer from claude-sonnet-4-5" in done.stdout, done.stdout + done.stderr[-1000:]
     assert sent and all(r["status"] == 200 and r["headers"]["x-api-key"] == "sk-ant-claude-test-123456" for r in sent)

@@ -4,7 +4,7 @@ session (connection pooling), streams forwarded chunk by chunk as they arrive, t
 upstream request cancelled when the client goes away.
 
     POST /v1/messages               stream and not; auth as CCR
-    POST /v1/messages/count_tokens  {"input_tokens": N, "tokenizer": "cl100k_base"}
+    POST /v1/messages/count_tokens  {"input_tokens": N} (plus "tokenizer" for a `provider,model`)
     GET  /  and  GET /health        no auth
 
 Every answer to /v1/messages carries `x-ccrgen-route` and `x-ccrgen-model`, and each
@@ -200,11 +200,16 @@ class Proxy:
             body = await self._read_body(request)
             try:
                 count = await self._off_loop_if_big(request.content_length or 0, count_tokens, body)
-            except CountingFailed:
-                count = 0
+            except CountingFailed as exc:   # CCR's tiktoken throws and CCR answers 500
+                raise ProxyError(500, f"counting the request's tokens failed, as in CCR {facts.CCR_VERSION}: {exc}")
         except ProxyError as exc:
             return self._error_answer(exc)
-        return web.json_response({"input_tokens": count, "tokenizer": "cl100k_base"})
+        # CCR names its tokenizer only for a `provider,model` (its tokenizer service's answer;
+        # ccrgen counts with tiktoken cl100k_base, CCR's default, whatever the provider says)
+        model = body.get("model")
+        if isinstance(model, str) and "," in model:
+            return web.json_response({"input_tokens": count, "tokenizer": "tiktoken-cl100k_base"})
+        return web.json_response({"input_tokens": count})
 
     # -- messages ---------------------------------------------------------------------------
     async def _messages(self, request: web.Request):

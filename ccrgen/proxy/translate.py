@@ -7,26 +7,86 @@ that accepts ccrgen's request accepts CCR's: `stream` is always sent (false when
 top_p, stop_sequences and disable_parallel_tool_use are dropped, `tool_choice: any` stays
 "any", a tool result that is not a string is sent as its JSON, text parts are passed on as
 written, images carry `media_type`, documents are dropped, and an assistant's signed
-thinking block goes along as `thinking: {content, signature}`.
+thinking block goes along as `thinking: {content, signature}`. `reasoning.effort` is CCR's
+getThinkLevel with JavaScript's comparisons: Claude Code 2.1's budget-less `thinking`
+(`adaptive`, `disabled`) is effort "high" (tests/test_claude_requests_vs_ccr.py).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 import secrets as _random
 
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use",
                 "function_call": "tool_use", "content_filter": "refusal"}
 
 
-def think_level(budget) -> str:
-    """CCR's getThinkLevel: the reasoning effort for a thinking budget."""
-    budget = budget if isinstance(budget, (int, float)) else 0
-    if budget <= 0:
+ABSENT = object()   # a key the request does not have: JavaScript's undefined
+
+
+def think_level(budget=ABSENT) -> str:
+    """CCR's getThinkLevel: the reasoning effort for a thinking budget, compared as JavaScript
+    compares (`b <= 0 ? "none" : b <= 1024 ? "low" : b <= 8192 ? "medium" : "high"`). A budget
+    that is absent (Claude Code 2.1's `{"type": "adaptive"}` or `{"type": "disabled"}`) or not
+    a number is NaN there, every comparison is false, and the effort is "high"; null is 0, a
+    numeric string its number."""
+    number = _js_number(budget)
+    if number <= 0:
         return "none"
-    if budget <= 1024:
+    if number <= 1024:
         return "low"
-    return "medium" if budget <= 8192 else "high"
+    return "medium" if number <= 8192 else "high"
+
+
+_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+            "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?Infinity")
+_JS_RADIX = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
+
+
+def _js_number(value) -> float:
+    """JavaScript's ToNumber, for a value parsed from JSON (or absent)."""
+    if value is ABSENT:
+        return math.nan
+    if value is None:
+        return 0.0
+    if isinstance(value, (bool, int, float)):
+        try:
+            return float(value)
+        except OverflowError:     # an integer beyond a double
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, list):   # an array compares as its join(",")
+        return _js_number(_js_join(value))
+    if not isinstance(value, str):
+        return math.nan           # an object: "[object Object]"
+    text = value.strip(_JS_SPACE)
+    if not text:
+        return 0.0
+    if _JS_DECIMAL.fullmatch(text):
+        return float(text.replace("Infinity", "inf"))
+    radix = _JS_RADIX.fullmatch(text)
+    if radix:
+        try:
+            return float(int(radix.group(2), {"x": 16, "o": 8, "b": 2}[radix.group(1).lower()]))
+        except ValueError:
+            return math.nan
+    return math.nan
+
+
+def _js_join(items: list) -> str:
+    def text(item):
+        if item is None:
+            return ""
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, float) and item.is_integer() and abs(item) < 1e21:
+            return str(int(item))
+        if isinstance(item, list):
+            return _js_join(item)
+        return "[object Object]" if isinstance(item, dict) else str(item)
+    return ",".join(text(item) for item in items)
 
 
 # -- request: Anthropic -> OpenAI ---------------------------------------------------------
@@ -48,8 +108,8 @@ def request_to_openai(body: dict, model: str) -> dict:
     if isinstance(choice, dict) and choice.get("type") is not None:
         out["tool_choice"] = _convert_tool_choice(choice)
     thinking = body.get("thinking")
-    if isinstance(thinking, dict) and thinking:
-        out["reasoning"] = {"effort": think_level(thinking.get("budget_tokens")),
+    if isinstance(thinking, dict):   # `if (thinking)`: an empty object is truthy too
+        out["reasoning"] = {"effort": think_level(thinking.get("budget_tokens", ABSENT)),
                             "enabled": thinking.get("type") == "enabled"}
     return out
 

@@ -43,6 +43,15 @@ CASES = {
     "thinking-enabled": {"model": "claude-sonnet-4-5", "messages": user("hi"),
                          "thinking": {"type": "enabled", "budget_tokens": 2048}},
     "thinking-disabled": {"model": "claude-sonnet-4-5", "messages": user("hi"), "thinking": {"type": "disabled"}},
+    "thinking-empty-object": {"model": "claude-sonnet-4-5", "messages": user("hi"), "thinking": {}},
+    "thinking-null": {"model": "claude-sonnet-4-5", "messages": user("hi"), "thinking": None},
+    # no `content` in a tool_result: CCR's counter throws, so even provider,model goes to default
+    "tool-result-without-content": {"model": "p,think", "messages": [
+        {"role": "user", "content": "run it"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "Bash", "input": {"cmd": "ls"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1"}]}]},
+    "tool-result-null-content": {"model": "p,think", "messages": [
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": None}]}]},
     "web-search": {"model": "claude-sonnet-4-5", "messages": user("hi"), "tools": [WEB]},
     "web-search-and-thinking": {"model": "claude-sonnet-4-5", "messages": user("hi"), "tools": [WEB],
                                 "thinking": {"type": "enabled", "budget_tokens": 2048}},

@@ -126,10 +126,18 @@ def choose_route(body: dict, config: dict, usage: SessionUsage | None = None,
             isinstance(t, dict) and str(t.get("type") or "").startswith("web_search") for t in tools):
         return _decide("webSearch", router["webSearch"], body, "a web_search tool is offered", token_count)
 
-    if body.get("thinking") and router.get("think"):  # 6. truthiness: {"type": "disabled"} counts
+    if _js_truthy(body.get("thinking")) and router.get("think"):  # 6. {"type": "disabled"} and {} count
         return _decide("think", router["think"], body, "the request has `thinking`", token_count)
 
     return _decide("default", router.get("default"), body, "no other rule matched", token_count)  # 7.
+
+
+def _js_truthy(value) -> bool:
+    """JavaScript's truthiness, which CCR's `if (req.body.thinking)` uses: every object and
+    array is true, even an empty one."""
+    if isinstance(value, (dict, list)):
+        return True
+    return bool(value) and value == value  # NaN is false
 
 
 def _decide(route: str, target, body: dict, reason: str, token_count: int | None) -> RouteDecision:

@@ -61,7 +61,9 @@ def _texts(body: dict):
                 elif kind == "tool_use":
                     yield js_stringify(part.get("input"))
                 elif kind == "tool_result":
-                    inner = part.get("content")
+                    if "content" not in part:   # JSON.stringify(undefined) is undefined: tiktoken throws
+                        raise CountingFailed("a tool_result without content")
+                    inner = part["content"]
                     yield inner if isinstance(inner, str) else js_stringify(inner)
     system = body.get("system")
     if isinstance(system, str):

@@ -99,10 +99,29 @@ def _recognised_auth(config: dict, node: str | None, notes: list[str]) -> dict[s
         for name in [u for u in use if isinstance(u, str) and u in by_name]:
             path, (header, prefix) = by_name[name]
             out[provider["name"]] = {"header": header, "prefix": prefix, "transformer": name, "path": path}
-            notes.append(f"transformer {path} sends the key in `{header}`: imported as "
-                         f"providers.{provider['name']}.auth (ccrgen renders it, with an absolute path)")
             break
+    if out and not _keeps_order(config.get("transformers") or [], out):
+        notes.append("the header transformers (" + ", ".join(dict.fromkeys(a["path"] for a in out.values()))
+                     + ") are listed before other transformers or in another order than their providers: "
+                       "kept as paths, since `auth:` would move them to the end of `transformers`")
+        return {}
+    for provider, a in out.items():
+        notes.append(f"transformer {a['path']} sends the key in `{a['header']}`: imported as "
+                     f"providers.{provider}.auth (ccrgen renders it, with an absolute path)")
     return out
+
+
+def _keeps_order(entries: list, auth: dict[str, dict]) -> bool:
+    """Whether the build lists `transformers` in the config's order: it writes the entries it
+    keeps first, then one rendered header transformer per `auth:` provider, in provider order."""
+    paths = {a["path"] for a in auth.values()}
+    kinds = ["auth" if isinstance(e, dict) and e.get("path") in paths and not e.get("options") else "kept"
+             for e in entries]
+    if "auth" in kinds and "kept" in kinds[kinds.index("auth"):]:
+        return False
+    listed = [e["path"] for e, kind in zip(entries, kinds) if kind == "auth"]
+    rendered = list(dict.fromkeys(a["path"] for a in auth.values()))   # provider order
+    return list(dict.fromkeys(listed)) == rendered
 
 
 def _known_by_file_name(paths: list[str]) -> dict[str, tuple]:
@@ -142,14 +161,20 @@ def spec_from_config(config: dict, auth: dict[str, dict], loaded=None) -> dict:
     for entry in config.get("transformers") or []:
         if isinstance(entry, dict) and entry.get("path") in used_paths and not entry.get("options"):
             continue
-        transformers.append(entry)
+        transformers.append(_transformer_entry(entry))
     if transformers:
         spec["transformers"] = transformers
 
     providers = {}
-    for provider in providers_of(config):
+    for index, provider in enumerate(providers_of(config)):
         if not isinstance(provider, dict) or not provider.get("name"):
             continue
+        if _appends(str(provider["name"])):
+            key = "Providers" if "Providers" in config else "providers"
+            raise SpecError(f"{key}[{index}].name: a provider name ending in '+' cannot be a spec key "
+                            f"(`{provider['name']}:` reads as \"append to {str(provider['name'])[:-1]}\")",
+                            location=loaded.locate((key, index, "name")) if loaded is not None else None,
+                            hint="rename the provider (and the routes naming it), then import again")
         providers[str(provider["name"])] = _provider(provider, auth.get(provider["name"]))
     spec["providers"] = providers
 
@@ -176,6 +201,20 @@ def spec_from_config(config: dict, auth: dict[str, dict], loaded=None) -> dict:
     return spec
 
 
+def _transformer_entry(entry):
+    """A `transformers` entry as the spec holds it: keys CCR does not read (a label, a comment)
+    go to the entry's `extra`, so they are written back."""
+    if not isinstance(entry, dict):
+        return entry   # the spec check names it
+    out = {k: entry[k] for k in ("path", "options") if k in entry}
+    if isinstance(entry.get("name"), str):
+        out["name"] = entry["name"]
+    extra = {k: v for k, v in entry.items() if k not in out}   # a `name` that is not a string too
+    if extra:
+        out["extra"] = extra
+    return out
+
+
 def _provider(provider: dict, auth: dict | None) -> dict:
     models = list(dict.fromkeys(provider.get("models") or []))  # repeats dropped, order kept (linear)
     # a key the config lacks stays missing: the spec check below then names it, located
@@ -192,7 +231,9 @@ def _provider(provider: dict, auth: dict | None) -> dict:
     extra = {}
     if isinstance(chain, dict):
         spec_chain = _chain(chain)
-        if not spec_chain or spec_chain.get("use") == []:  # the build would not write it back as is
+        if not spec_chain or spec_chain.get("use") == [] or any(map(_appends, spec_chain.get("models", {}))):
+            # the build would not write it back as is (a per-model key `m+` would read as
+            # "append to m"): passed through whole, where keys are literal
             extra["transformer"] = chain
         else:
             if auth and spec_chain.get("use") == [auth["transformer"]]:
@@ -209,6 +250,13 @@ def _provider(provider: dict, auth: dict | None) -> dict:
     if extra:
         out["extra"] = extra
     return out
+
+
+def _appends(key) -> bool:
+    """A spec key that the merge rules read as `key+:` (append), not as itself."""
+    from ccrgen.spec.merge import APPEND_SUFFIX
+
+    return isinstance(key, str) and key.endswith(APPEND_SUFFIX) and key != APPEND_SUFFIX
 
 
 def _chain(chain: dict) -> dict | None:
@@ -284,8 +332,10 @@ def comparable(config: dict, auth_paths: dict[str, str] | None = None) -> dict:
     """The config with the README's normalisations applied, for a semantic comparison:
     `providers` read as `Providers` (and ignored next to it), providers without a name
     left out (CCR ignores them), keys set to null left out (in a spec `null` removes a
-    key, and CCR reads a null as unset), a Router always present, empty `transformers` and `fallback` left out, API_TIMEOUT_MS as a string,
-    and recognised header-auth transformers at the path the build gives them."""
+    key, and CCR reads a null as unset), a Router always present, empty `transformers` and
+    `fallback` left out, API_TIMEOUT_MS as a string, and recognised header-auth transformers
+    at the path the build gives them. Everything else must survive, a transformer entry's
+    `name` and other keys included."""
     out = _without_nulls(config)
     if "Providers" not in out and "providers" in out:
         out["Providers"] = out.pop("providers")
@@ -302,9 +352,6 @@ def comparable(config: dict, auth_paths: dict[str, str] | None = None) -> dict:
     if auth_paths:
         out["transformers"] = [dict(t, path=auth_paths.get(t.get("path"), t.get("path")))
                                if isinstance(t, dict) else t for t in out.get("transformers") or []]
-    if isinstance(out.get("transformers"), list):  # CCR ignores an entry's `name` (the spec keeps it for lint)
-        out["transformers"] = [{k: v for k, v in t.items() if k != "name"} if isinstance(t, dict) else t
-                               for t in out["transformers"]]
     return out
 
 
@@ -344,8 +391,14 @@ def _check_builds_back(full: dict, config: dict, auth: dict, file: str) -> dict:
 
 
 def _builds_to(candidate: dict, built: dict) -> bool:
+    """Whether `candidate` (a preset overlay) builds to exactly what the full spec builds to,
+    order included: a preset's providers come first in a merge, so an overlay of a config that
+    lists them in another order would move them (and CCR's UI, `ccr model` and a later
+    `ccrgen diff` show them in the file's order)."""
+    from ccrgen.lifecycle.diff import diff_configs
+
     try:
-        return not _same(build_spec_data(candidate, _DIR), built)
+        return not diff_configs(build_spec_data(candidate, _DIR), built, ignore_order=False)
     except CcrgenError:
         return False
 

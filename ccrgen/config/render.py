@@ -64,6 +64,9 @@ def render(spec: Spec, transformer_dir: Path) -> Rendered:
         entry = {"path": custom.path}
         if custom.options is not None:
             entry["options"] = custom.options
+        if custom.name is not None:   # a label CCR ignores; kept so an imported config builds back to itself
+            entry["name"] = custom.name
+        entry.update(custom.extra)
         origins[("transformers", len(transformers))] = ("transformers", i)
         origins[("transformers", len(transformers), "path")] = ("transformers", i, "path")
         transformers.append(entry)

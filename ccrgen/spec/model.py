@@ -11,9 +11,9 @@ The JSON Schema in schemas/ccrgen.schema.json is generated from these models
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 LOG_LEVELS = ("fatal", "error", "warn", "info", "debug", "trace", "silent")  # pino's, as CCR reads them
 
@@ -172,11 +172,18 @@ class Routes(_Strict):
     extra: dict[str, Any] = Field(default_factory=dict, description="Router keys passed through")
 
 
+# A whole value that is one environment reference, as CCR 2.0.0 interpolates it: ${ANY} or
+# $UPPER_CASE (CCR interpolates PORT; an imported `"PORT": "$CCR_PORT"` stays a reference).
+EnvReference = Annotated[str, StringConstraints(pattern=r"^(\$\{[^}]+\}|\$[A-Z_][A-Z0-9_]*)$")]
+
+
 class Server(_Strict):
     """CCR's own settings: where it listens, its API key, timeouts and logging."""
 
     host: str | None = Field(None, description="HOST")
-    port: int | None = Field(None, ge=1, le=65535, description="PORT (CCR: 3456)")
+    port: Annotated[int, Field(ge=1, le=65535)] | EnvReference | None = Field(
+        None, description="PORT (CCR: 3456), or an environment reference CCR interpolates ($NAME, ${NAME})"
+    )
     api_key: str | None = Field(None, description="APIKEY clients must send")
     timeout_ms: int | None = Field(None, gt=0, description="API_TIMEOUT_MS")
     log: bool | None = Field(None, description="LOG")
@@ -185,6 +192,24 @@ class Server(_Strict):
     non_interactive: bool | None = Field(None, description="NON_INTERACTIVE_MODE")
     custom_router_path: str | None = Field(None, description="CUSTOM_ROUTER_PATH")
     rewrite_system_prompt: str | None = Field(None, description="REWRITE_SYSTEM_PROMPT")
+    @field_validator("port", mode="wrap")
+    @classmethod
+    def _one_port_error(cls, value: Any, handler):
+        """One message for a bad port (the number's), not one per kind of value it may be."""
+        from pydantic import ValidationError
+        from pydantic_core import PydanticCustomError
+
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            errors = exc.errors()
+            if isinstance(value, str) and value.startswith("$"):
+                raise PydanticCustomError(
+                    "port_reference", "'{value}' is not an environment reference CCR interpolates "
+                    "($UPPER_CASE or ${NAME})", {"value": value}) from None
+            first = next((e for e in errors if "int" in str(e["loc"][:1])), errors[0])
+            raise PydanticCustomError(first["type"], first["msg"]) from None
+
     take_over_claude_code: bool | None = Field(
         None, description="CCR 3.x only: let CCR rewrite ~/.claude/settings.json (its `profile`); default off"
     )
@@ -210,8 +235,20 @@ class CustomTransformer(_Strict):
     path: str = Field(description="Absolute path of the .js file (CCR does not expand ~)")
     options: dict[str, Any] | None = None
     name: str | None = Field(
-        None, description="The name it registers under, so lint can check `use` lists"
+        None, description="The name it registers under, so lint can check `use` lists "
+                          "(written to config.json as a label; CCR reads the name from the file)"
     )
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="Other entry keys passed through (CCR ignores them)"
+    )
+
+    @field_validator("extra")
+    @classmethod
+    def _extra_keys_do_not_shadow(cls, value: dict[str, Any]) -> dict[str, Any]:
+        clash = sorted(k for k in value if k in ("path", "options"))
+        if clash:
+            raise ValueError(f"{', '.join(clash)} has a place of its own in the entry; set it there")
+        return value
 
 
 class LintSettings(_Strict):

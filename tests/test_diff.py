@@ -186,3 +186,13 @@ def test_install_with_an_unset_key_installs_and_says_so_as_an_error(cli, tmp_pat
     assert "anyway" not in with_key.stderr and "CCR072" not in with_key.stderr
     # diff is not refused for it either: the file is right, the environment is not
     assert cli("diff", "--preset", "hicap", "--ccr-dir", ccr_dir, env=env).returncode == 0
+
+
+def test_a_change_of_type_only_is_visible_in_text(cli, installed):
+    """600000 -> "600000" must not read as "600000 -> 600000" (the guide writes it as a string)."""
+    ccr_dir, config = installed
+    edit(config, lambda c: c.update(API_TIMEOUT_MS=int(c["API_TIMEOUT_MS"])))
+    result = cli("diff", "--preset", "hicap", "--ccr-dir", ccr_dir)
+    assert result.returncode == 1
+    [line] = [line for line in result.stdout.splitlines() if "API_TIMEOUT_MS" in line]
+    assert line.strip().endswith('600000 -> "600000" (its type changed)'), line

@@ -9,13 +9,18 @@ COLOURS = {"+": "green", "-": "red", "~": "yellow", "moved": "cyan"}
 
 
 def _value(value) -> str:
-    if isinstance(value, str):
-        return value
+    return value if isinstance(value, str) else _json(value)
+
+
+def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def line(change) -> str:
     if change.op == "~":
+        if type(change.old) is not type(change.new) and str in (type(change.old), type(change.new)):
+            # 600000 -> "600000": a change of type only; bare strings would hide it
+            return f"~ {change.path}: {_json(change.old)} -> {_json(change.new)} (its type changed)"
         return f"~ {change.path}: {_value(change.old)} -> {_value(change.new)}"
     if change.op == "moved":
         return f"moved {change.path}: {_value(change.old)} -> {_value(change.new)}"

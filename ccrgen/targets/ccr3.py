@@ -30,7 +30,7 @@ from typing import Callable, Mapping
 from ccrgen.ccr import facts
 from ccrgen.ccr.config import ENV_REFERENCE
 from ccrgen.errors import Location, Problem, SpecError
-from ccrgen.spec.model import HeaderAuth, Spec
+from ccrgen.spec.model import ROUTE_KEYS, HeaderAuth, Spec
 
 RULE_ID_PREFIX = "ccrgen-"
 SUBAGENT_TAG = "<CCR-SUBAGENT-MODEL>{}</CCR-SUBAGENT-MODEL>"
@@ -102,6 +102,9 @@ def build(loaded, spec: Spec | None = None) -> Ccr3Build:
     out = Ccr3Build(config={}, client_key=spec.server.api_key)
     cfg = out.config
     cfg["Providers"] = [_provider(name, provider) for name, provider in spec.providers.items()]
+    for entry in cfg["Providers"]:   # 3.x ignores a rule whose target is not a configured model
+        for model in unlisted_route_models(spec).get(entry["name"], []):
+            entry["models"].append(model)
     cfg["Router"] = {"rules": rules(spec)}
     # ccrgen owns these: a value the spec no longer sets goes back to 2.0.0's default, never
     # stays behind from an earlier install (a stale CUSTOM_ROUTER_PATH would take over routing)
@@ -123,6 +126,16 @@ def _provider(name: str, provider) -> dict:
     entry = {"name": name, "api_base_url": provider.base_url, "api_key": provider.api_key,
              "models": list(provider.models)}
     entry.update(provider.extra)
+    protocol = protocol_of(provider)
+    if protocol == "gemini":
+        # 3.x posts to BASE/v1beta/models/M:generateContent?key=KEY; 2.0.0's gemini transformer
+        # to the configured .../v1beta/models/M:generateContent with `x-goog-api-key`
+        entry["api_base_url"] = GEMINI_BASE_SUFFIX.sub("", provider.base_url)
+        headers = dict(entry.get("extraHeaders") or {})
+        headers.setdefault("x-goog-api-key", provider.api_key)
+        entry["extraHeaders"] = headers
+    if protocol:   # as 3.x stores a `protocol` (so an install of the same spec is up to date)
+        entry["capabilities"] = [{"baseUrl": entry["api_base_url"], "type": PROTOCOL_TYPES[protocol]}]
     if isinstance(provider.auth, HeaderAuth):
         headers = dict(entry.get("extraHeaders") or {})
         headers[provider.auth.header] = provider.auth.prefix + provider.api_key
@@ -130,6 +143,44 @@ def _provider(name: str, provider) -> dict:
             headers["Authorization"] = ""     # 3.x blanks it: the key goes only in the header
         entry["extraHeaders"] = headers
     return entry
+
+
+# 2.0.0 transformers that change the wire protocol -> the 3.x protocol of that provider, rendered
+# as `capabilities` (3.x never runs a transformer: without it a Gemini provider gets OpenAI chat
+# completions at BASE/chat/completions with a Bearer key)
+PROTOCOL_TRANSFORMERS = {"gemini": "gemini", "anthropic": "anthropic"}
+PROTOCOL_TYPES = {"gemini": "gemini_generate_content", "anthropic": "anthropic_messages"}
+GEMINI_BASE_SUFFIX = re.compile(r"/v1beta(?:/models)?/*$")
+
+
+def _use_names(use) -> list[str]:
+    return [u if isinstance(u, str) else u[0] for u in use or [] if isinstance(u, (str, list, tuple)) and u]
+
+
+def protocol_of(provider) -> str | None:
+    """The 3.x protocol a provider's 2.0.0 chain (`use`, provider-wide) talks, or None for OpenAI."""
+    chain = provider.transformer
+    for name in _use_names(chain.use if chain else []):
+        if str(name).lower() in PROTOCOL_TRANSFORMERS:
+            return PROTOCOL_TRANSFORMERS[str(name).lower()]
+    return None
+
+
+def unlisted_route_models(spec: Spec) -> dict[str, list[str]]:
+    """provider -> the models routes and fallback chains name that its `models` does not list.
+    2.0.0 sends such a model as written (`openrouter,google/gemini-2.5-flash:online`); 3.x
+    skips a rule whose target is not configured, so the 3.x build lists them."""
+    targets = [getattr(spec.routes, key) for key in _FALLBACK_ROUTES]
+    targets += [t for chain in spec.fallback.values() for t in chain or []]
+    out: dict[str, list[str]] = {}
+    for target in targets:
+        if not isinstance(target, str) or "," not in target:
+            continue
+        name, model = target.split(",", 1)
+        provider = spec.providers.get(name)
+        if provider is not None and model and model not in provider.models and model not in out.get(name, []):
+            out.setdefault(name, []).append(model)
+    return out
 
 
 def _rule(rule_id: str, name: str, left: str, operator: str, right: str, target: str) -> dict:
@@ -219,9 +270,24 @@ def unsupported(spec: Spec, locate: Callable[[tuple], Location | None] = lambda 
              "set server.api_key (best a $NAME reference) so clients know the key")
     for name, provider in spec.providers.items():
         sp = ("providers", name)
-        if provider.transformer and (provider.transformer.use or provider.transformer.models):
-            warn(sp + ("transformer",), "CCR 3.x never runs a provider's transformer chain: not carried over",
-                 "header auth is `auth: {header: ...}`; other request changes have no 3.x equivalent")
+        chain = provider.transformer
+        if chain and (chain.use or chain.models):
+            dropped = [n for n in _use_names(chain.use) if str(n).lower() not in PROTOCOL_TRANSFORMERS]
+            parts = [", ".join(dropped)] if dropped else []
+            parts += [f"{model}: {', '.join(_use_names(c.use))}" for model, c in chain.models.items() if c.use]
+            if parts:
+                protocol = protocol_of(provider)
+                kept = f" (its {protocol} protocol is kept, as `capabilities`)" if protocol else ""
+                warn(sp + ("transformer",), "CCR 3.x never runs a provider's transformer chain: "
+                     f"[{'; '.join(parts)}] not carried over{kept}",
+                     "header auth is `auth: {header: ...}`; other request changes have no 3.x equivalent")
+        for model in provider.models:
+            prefix = _prefix_3x_misreads(model, provider)
+            if prefix:
+                warn(sp + ("models",), f"CCR 3.x reads '{prefix}/' in model '{model}' as a provider prefix: "
+                     f"requests routed to {name},{model} fail in 3.x ('conflicts with target provider' or "
+                     "'is not configured'): not carried over",
+                     "no 3.x setting avoids it; route to a model without that prefix, or stay on 2.x for it")
         if provider.tokenizer is not None:
             warn(sp + ("tokenizer",), "CCR 3.x has no provider tokenizer: not carried over")
     for i, _custom in enumerate(spec.transformers):
@@ -231,16 +297,48 @@ def unsupported(spec: Spec, locate: Callable[[tuple], Location | None] = lambda 
         warn(("routes", "image"), "CCR 3.x has no image route: not carried over")
     for key in spec.routes.extra:
         warn(("routes", "extra", key), f"CCR 3.x drops Router.{key}: not carried over")
-    if spec.fallback:
+    if any(spec.fallback.values()):
         chains = {tuple(v) for v in spec.fallback.values() if v}
-        used = spec.fallback.get("default") or next(iter(spec.fallback.values()))
-        if len(chains) > 1 or set(spec.fallback) - {"default"}:
+        used = spec.fallback.get("default") or next(v for v in spec.fallback.values() if v)
+        routed = {key for key in _FALLBACK_ROUTES if getattr(spec.routes, key)}
+        without = sorted(ROUTE_KEYS[key] for key in routed
+                         if not (spec.fallback.get(ROUTE_KEYS[key]) or spec.fallback.get(key)))
+        if len(chains) > 1 or without:
+            also = f"; 2.0.0 has none for {', '.join(without)}, 3.x uses it there too" if without else ""
             warn(("fallback",), "CCR 3.x has one fallback chain for every route, not one per route: "
-                 f"using [{', '.join(used)}] for all (Router.fallback mode model-chain)")
+                 f"using [{', '.join(used)}] for all (Router.fallback mode model-chain){also}")
+    if spec.server.custom_router_path:
+        warn(("server", "custom_router_path"), "CUSTOM_ROUTER_PATH is kept, but CCR 3.x calls it with its own "
+             "config (Router.rules; no Router.default, background, think, longContext or webSearch) and a "
+             "request of {body, headers, method, url, sessionId, tokenCount}: a router that returns "
+             "config.Router.<route> gets undefined there (the rules decide instead), and a model it returns "
+             "that is not configured is ignored",
+             "return \"provider,model\" strings from the router itself")
     for key in spec.extra:
         if key in DROPPED_TOP_LEVEL:
             warn(("extra", key), f"CCR 3.x drops {key}: not carried over")
     return out
+
+
+_FALLBACK_ROUTES = ("default", "background", "think", "long_context", "web_search")
+# The first segment of a model name that CCR 3.1.1's gateway takes as a protocol and strips
+# (next-ai-gateway.js; google only for a provider that speaks the gemini protocol). Verified:
+# openrouter's `openai/gpt-4.1` fails ("is not configured"), `anthropic/claude-3.7-sonnet` too
+# ("conflicts with target provider"); `google/...`, `deepseek/...`, `qwen/...` work, even next
+# to a provider named deepseek.
+_PROTOCOL_PREFIXES = ("openai", "anthropic", "claude", "gemini")
+
+
+def _prefix_3x_misreads(model: str, provider) -> str | None:
+    head, slash, rest = model.partition("/")
+    if not slash or not head.strip() or not rest.strip():
+        return None
+    lowered = head.strip().lower()
+    if lowered in _PROTOCOL_PREFIXES:
+        return head
+    if lowered == "google" and protocol_of(provider) == "gemini":
+        return head
+    return None
 
 
 def differences(spec: Spec, locate: Callable[[tuple], Location | None] = lambda p: None) -> list[Problem]:

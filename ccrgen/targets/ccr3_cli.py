@@ -133,7 +133,10 @@ def planned_changes(values: ccr3.Ccr3Build, ccr_dir: Path):
     from ccrgen.targets import ccr3_install
 
     installed = ccr3_install.read_installed(ccr_dir)
-    return diff_configs(ccr3_install.owned_view(installed, values.config), ccr3_install.planned_view(values))
+    owned = ccr3_install.owned_view(installed, values.config)
+    if owned is not None and values.client_key is None:
+        owned.pop("APIKEY", None)   # no server.api_key: the install leaves the client keys as they are
+    return diff_configs(owned, ccr3_install.planned_view(values))
 
 
 def _echo_changes(ccr_dir: Path, changes) -> None:

@@ -101,9 +101,27 @@ def _provider(provider: dict, env) -> dict:
         headers.pop(auth["header"], None)
         for name in [h for h in headers if h.lower() == "authorization" and headers[h] == ""]:
             headers.pop(name)
+    protocol = _protocol(provider)
+    if protocol == "gemini":   # ccrgen's 3.x build of 2.0.0's gemini transformer, read back
+        if headers.get("x-goog-api-key") == key:
+            headers.pop("x-goog-api-key")
+        out["base_url"] = out["base_url"].rstrip("/") + "/v1beta/models/"
+    if protocol:
+        out["transformer"] = {"use": [{"gemini": "gemini", "anthropic": "Anthropic"}[protocol]]}
     if headers:
         out["extra"] = {"extraHeaders": headers}
     return out
+
+
+def _protocol(provider: dict) -> str | None:
+    """gemini or anthropic when the provider's one capability is that protocol (else None: OpenAI)."""
+    from ccrgen.targets.ccr3 import PROTOCOL_TYPES
+
+    capabilities = [c for c in provider.get("capabilities") or [] if isinstance(c, dict)]
+    types = {c.get("type") for c in capabilities}
+    if len(types) != 1:
+        return None
+    return next((p for p, t in PROTOCOL_TYPES.items() if t in types), None)
 
 
 def _header_auth(headers: dict, key: str) -> dict | None:

@@ -92,7 +92,7 @@ def prepare(path: Path, ccr_dir: Path, *, text: str | None = None) -> Migration:
     lost = [p.render() for p in ccr3.unsupported(spec)] + [n for n in imported.notes if "not imported" in n]
     rules = [{"id": r["id"], "name": r["name"], "target": r.get("target")}
              for r in built.config.get("Router", {}).get("rules", [])]
-    return Migration(source=str(path), ccr_dir=Path(ccr_dir), moved=moved(loaded.config, built, imported.recognised),
+    return Migration(source=str(path), ccr_dir=Path(ccr_dir), moved=moved(loaded.config, built, imported.recognised, spec),
                      lost=lost, notes=[n for n in imported.notes if "not imported" not in n],
                      differences=ccr3.differences(spec), providers=list(spec.providers), rules=rules,
                      built=built, loaded=loaded)
@@ -124,7 +124,7 @@ def apply(migration: Migration) -> None:
             "only once, and drops its routes)")
 
 
-def moved(config: dict, built: ccr3.Ccr3Build, recognised: dict[str, str]) -> list[tuple[str, str]]:
+def moved(config: dict, built: ccr3.Ccr3Build, recognised: dict[str, str], spec=None) -> list[tuple[str, str]]:
     """(2.x key, where it is in 3.x) for everything that was carried over."""
     from ccrgen.ccr.config import providers_of
 
@@ -132,6 +132,16 @@ def moved(config: dict, built: ccr3.Ccr3Build, recognised: dict[str, str]) -> li
     for provider in providers_of(config):
         if isinstance(provider, dict) and provider.get("name"):
             out.append((f"Providers[{provider['name']}]", f"Providers[{provider['name']}]"))
+    for entry in built.config.get("Providers", []):
+        for capability in entry.get("capabilities") or []:
+            protocol = next((p for p, t in ccr3.PROTOCOL_TYPES.items() if t == capability.get("type")), None)
+            if protocol:
+                out.append((f"Providers[{entry['name']}].transformer ({protocol})",
+                            f"Providers[{entry['name']}].capabilities {capability['type']}"))
+    for name, models in ccr3.unlisted_route_models(spec).items() if spec is not None else ():
+        for model in models:
+            out.append((f"the route target {name},{model}", f"Providers[{name}].models (3.x routes only to a configured "
+                        "model; 2.0.0 sends it as written)"))
     for i, entry in enumerate(config.get("transformers") or []):
         path = entry.get("path") if isinstance(entry, dict) else None
         if path in recognised:

@@ -139,7 +139,7 @@ def test_out_keeps_references_and_renders_header_auth_and_rules(tmp_path, cli):
     assert config["Router"]["rules"][-1]["condition"] == {"left": "request.body.model", "operator": "not-contains",
                                                           "right": ","}
     # what 3.x cannot express is said, with the spec line
-    assert "hicap.yaml:" in done.stderr and "server.log_level: CCR 3.x has no LOG_LEVEL" in done.stderr
+    assert "preset hicap:" in done.stderr and "server.log_level: CCR 3.x has no LOG_LEVEL" in done.stderr
 
 
 def test_install_refuses_when_a_reference_is_unset(tmp_path, tmp_home, cli):
@@ -367,3 +367,16 @@ def test_doctor_finds_what_breaks_a_stopped_3x_install(cli, ccr3, tmp_home):
     assert "3.1.1" in found[("generation", "ok")]
     assert "takes over" in found[("claude code", "warning")]   # no `profile` stored: 3.x's default is on
     assert not (tmp_home / ".claude").exists()
+
+
+def test_a_port_reference_is_read_for_ccr3_and_preset_lines_are_named_as_presets(cli, tmp_path):
+    """gateway.port is a number in 3.x: a `$NAME` port (CCR 2.0.0 interpolates it) is read from
+    the environment, with a note; warnings from a preset's lines say `preset NAME:LINE`."""
+    spec = tmp_path / "ccrgen.yaml"
+    spec.write_text("extends: deepseek\nserver:\n  port: $CCR3_TEST_PORT\n")
+    done = cli("build", spec, "--target", "ccr3", "--out", tmp_path / "out", env={"CCR3_TEST_PORT": "3999"})
+    assert done.returncode == 0, done.stderr
+    config = json.loads((tmp_path / "out" / "ccr3-config.json").read_text())
+    assert config["gateway"]["port"] == 3999
+    assert "server.port $CCR3_TEST_PORT was read from this environment (3999)" in done.stderr
+    assert "warning: preset deepseek:" in done.stderr and "/presets/deepseek.yaml" not in done.stderr

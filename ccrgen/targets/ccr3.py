@@ -109,8 +109,8 @@ def build(loaded, spec: Spec | None = None) -> Ccr3Build:
     # ccrgen owns these: a value the spec no longer sets goes back to 2.0.0's default, never
     # stays behind from an earlier install (a stale CUSTOM_ROUTER_PATH would take over routing)
     cfg["Router"]["fallback"] = _fallback(spec) or {"mode": "off", "models": [], "retryCount": 1}
-    cfg["gateway"] = {"enabled": True, "host": spec.server.host or facts.DEFAULT_HOST,
-                      "port": spec.server.port or facts.DEFAULT_PORT}
+    port, port_note = _gateway_port(spec.server.port)
+    cfg["gateway"] = {"enabled": True, "host": spec.server.host or facts.DEFAULT_HOST, "port": port}
     if spec.server.timeout_ms is not None:
         cfg["API_TIMEOUT_MS"] = spec.server.timeout_ms
     cfg["CUSTOM_ROUTER_PATH"] = spec.server.custom_router_path or ""
@@ -119,7 +119,25 @@ def build(loaded, spec: Spec | None = None) -> Ccr3Build:
         if key not in DROPPED_TOP_LEVEL:
             cfg[key] = value
     out.warnings = unsupported(spec, locate) + differences(spec, locate)
+    if port_note:
+        out.warnings.append(Problem(port_note, locate(("server", "port")), "server.port",
+                                    "write the port number for a CCR 3.x build"))
     return out
+
+
+def _gateway_port(port) -> tuple[int, str | None]:
+    """gateway.port is a number in 3.x's database: a `$NAME` port (which CCR 2.0.0 interpolates)
+    is read from this environment now, with a note; unset or not a port, 3.x's default."""
+    import os
+
+    if not isinstance(port, str):
+        return port or facts.DEFAULT_PORT, None
+    name = port.strip("${}")
+    value = os.environ.get(name, "")
+    if value.isdigit() and 1 <= int(value) <= 65535:
+        return int(value), f"server.port {port} was read from this environment ({value}): CCR 3.x stores a number"
+    return facts.DEFAULT_PORT, (f"server.port {port} is not set to a port in this environment: "
+                                f"gateway.port is {facts.DEFAULT_PORT}")
 
 
 def _provider(name: str, provider) -> dict:
@@ -367,7 +385,12 @@ def differences(spec: Spec, locate: Callable[[tuple], Location | None] = lambda 
 def _locator(loaded) -> Callable[[tuple], Location | None]:
     if loaded.kind != "spec":
         return lambda path: Location(loaded.file)
-    return lambda path: loaded.document.locate(path)
+    from ccrgen.spec.presets import display_name
+
+    def locate(path: tuple) -> Location | None:
+        found = loaded.document.locate(path)   # a preset is named `preset NAME`, never by its path
+        return Location(display_name(found.file), found.line, found.column) if found is not None else None
+    return locate
 
 
 def resolved(built: Ccr3Build, env: Mapping[str, str], loaded=None) -> Ccr3Build:

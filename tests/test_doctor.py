@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 from ccrgen.ccr.runner import CcrServer
 from conftest import free_port

@@ -5,7 +5,6 @@ valid JavaScript whatever the names in the spec, and the output is byte-for-byte
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess

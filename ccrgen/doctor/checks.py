@@ -573,11 +573,12 @@ def _claude_settings_env(s: Situation) -> list[tuple[str, dict]]:
 
 
 def _short(value: str) -> str:
-    from ccrgen.common.secrets import is_reference
+    """A token as doctor may print it: a `$NAME` reference as written, anything else masked
+    (ccrgen.common.secrets; not even its first characters) with its length."""
+    from ccrgen.common.secrets import mask_value
 
-    if "$" in value and is_reference(value.strip()):
-        return f"the literal text '{value}'"
-    return f"'{value[:3]}…' ({len(value)} characters)" if len(value) > 6 else "a short value"
+    shown = mask_value(value)
+    return f"the literal text '{value}'" if shown == value else f"{shown} ({len(value)} characters)"
 
 
 @check

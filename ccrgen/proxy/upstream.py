@@ -81,6 +81,11 @@ class Upstream:
         return names(self.chain) == [ANTHROPIC] and names(self.model_chains.get(model, [])) in ([], [ANTHROPIC])
 
 
+def registered_names(customs) -> frozenset:
+    """The transformer names CCR registers: its built-ins and the custom ones that loaded."""
+    return facts.BUILTIN_TRANSFORMERS | frozenset(customs)
+
+
 ANTHROPIC = "Anthropic"   # the transformer of CCR's /v1/messages endpoint
 # Client headers the pass-through does not forward: CCR drops host and content-length; the
 # hop-by-hop ones belong to each connection (the HTTP client sets its own), as does the encoding.
@@ -208,8 +213,7 @@ class UpstreamPlan:
 
     @cached_property
     def registered(self) -> frozenset:
-        """The transformer names CCR registers: its built-ins and the custom ones that loaded."""
-        return facts.BUILTIN_TRANSFORMERS | frozenset(self.customs)
+        return registered_names(self.customs)
 
 
 def plan(config: dict, raw_config: dict, env, node: str | None,
@@ -252,7 +256,7 @@ def _entries(upstream: Upstream) -> list:
 def _unverified(upstreams: dict[str, Upstream], customs: dict[str, CustomTransformer]) -> dict[str, list[str]]:
     """Per provider, the transformer names in its chains whose effect ccrgen serve does not reproduce."""
     table = {}
-    registered = facts.BUILTIN_TRANSFORMERS | frozenset(customs)
+    registered = registered_names(customs)
     for name, upstream in upstreams.items():
         missing = []
         for level, entries in [("provider", upstream.chain)] + [("model", c) for c in upstream.model_chains.values()]:
